@@ -1,0 +1,1071 @@
+//! From the syntax tree to typed blueprint data. The same readers decode an app block and an
+//! environment's overrides: an environment starts from a copy of the app and may only change
+//! the settings BLUEPRINT.md lists as overridable.
+
+use super::reader::Reader;
+use super::syntax::BlockNode;
+use super::types::*;
+use crate::diag::{Diagnostics, Pos, one_of};
+
+pub const NAT_MODES: &[&str] = &["none", "single", "per_az"];
+pub const CAPACITIES: &[&str] = &["fargate", "fargate_spot", "ec2"];
+pub const NETWORK_MODES: &[&str] = &["awsvpc", "bridge"];
+pub const PROTOCOLS: &[&str] = &["HTTP", "HTTPS"];
+pub const DB_ENGINES: &[&str] = &["aurora-postgresql", "aurora-mysql"];
+pub const CACHE_ENGINES: &[&str] = &["redis", "valkey", "memcached"];
+pub const THROUGHPUT_MODES: &[&str] = &["bursting", "elastic", "provisioned"];
+pub const ENDPOINTS: &[&str] = &[
+    "s3",
+    "dynamodb",
+    "ecr.api",
+    "ecr.dkr",
+    "logs",
+    "ssm",
+    "ssmmessages",
+    "secretsmanager",
+    "sts",
+    "kms",
+];
+pub const REF_KINDS: &[&str] = &[
+    "service",
+    "database",
+    "cache",
+    "file_system",
+    "load_balancer",
+    "bastion",
+];
+
+/// Decodes the top level: exactly one `app` block.
+pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blueprint> {
+    let mut top = Reader::new(root, "the blueprint", d);
+    let apps = top.labeled("app", d);
+    top.finish(d);
+    if apps.is_empty() {
+        if !root.blocks.iter().any(|b| b.ident.name == "app") {
+            d.error(
+                Pos { line: 1, col: 1 },
+                "a blueprint holds one `app \"name\" { ... }` block, and none was found",
+            );
+        }
+        return None;
+    }
+    for (_, pos, _) in apps.iter().skip(1) {
+        d.error(
+            *pos,
+            "a blueprint holds exactly one `app` block; put other apps in their own files",
+        );
+    }
+    let (name, pos, block) = &apps[0];
+    let mut app = App {
+        name: name.clone(),
+        pos: *pos,
+        ..App::default()
+    };
+    let mut r = Reader::new(block, format!("app \"{name}\""), d);
+    if let Some((v, _)) = r.string("description", d) {
+        app.description = Some(v);
+    }
+    if let Some(p) = r.required("region", d).map(|n| n.pos) {
+        r.set_string("region", &mut app.region, d);
+        app.region_pos = p;
+    }
+    r.set_string_map("tags", &mut app.tags, d);
+    r.set_bool("kms_key", &mut app.kms_key, d);
+
+    match r.single("network", d) {
+        Some(b) => {
+            let mut rr = Reader::new(b, "network", d);
+            network(&mut rr, &mut app.network, d);
+            rr.finish(d);
+        }
+        None => d.error(
+            *pos,
+            format!("app \"{name}\" is missing the required `network` block (cidr and azs)"),
+        ),
+    }
+    app.cluster = Cluster {
+        capacity: "fargate".into(),
+        container_insights: true,
+        instance_type: "m6i.large".into(),
+        min_size: 1,
+        max_size: 4,
+        network_mode: "awsvpc".into(),
+        ..Cluster::default()
+    };
+    if let Some(b) = r.single("cluster", d) {
+        {
+            let mut rr = Reader::new(b, "cluster", d);
+            cluster(&mut rr, &mut app.cluster, d);
+            rr.finish(d);
+        }
+    }
+    for (lb_name, lb_pos, b) in r.labeled("load_balancer", d) {
+        let mut lb = LoadBalancer {
+            name: lb_name.clone(),
+            pos: lb_pos,
+            ingress_cidrs: vec!["0.0.0.0/0".into()],
+            deletion_protection: true,
+            ..LoadBalancer::default()
+        };
+        {
+            let mut rr = Reader::new(b, format!("load_balancer \"{lb_name}\""), d);
+            load_balancer(&mut rr, &mut lb, d);
+            rr.finish(d);
+        }
+        app.load_balancers.push(lb);
+    }
+    for (svc_name, svc_pos, b) in r.labeled("service", d) {
+        let mut svc = Service {
+            name: svc_name.clone(),
+            pos: svc_pos,
+            cpu: 256,
+            memory: 512,
+            desired_count: 1,
+            health_check: "/".into(),
+            ..Service::default()
+        };
+        {
+            let mut rr = Reader::new(b, format!("service \"{svc_name}\""), d);
+            service(&mut rr, &mut svc, d);
+            rr.finish(d);
+        }
+        app.services.push(svc);
+    }
+    for b in r.blocks("allow", d) {
+        app.allows.push(allow(&mut Reader::new(b, "allow", d), d));
+    }
+    for (db_name, db_pos, b) in r.labeled("database", d) {
+        let mut db = Database {
+            name: db_name.clone(),
+            pos: db_pos,
+            instances: 2,
+            database_name: "app".into(),
+            backup_retention_days: 7,
+            deletion_protection: true,
+            ..Database::default()
+        };
+        {
+            let mut rr = Reader::new(b, format!("database \"{db_name}\""), d);
+            database(&mut rr, &mut db, d);
+            rr.finish(d);
+        }
+        app.databases.push(db);
+    }
+    for (c_name, c_pos, b) in r.labeled("cache", d) {
+        let mut c = Cache {
+            name: c_name.clone(),
+            pos: c_pos,
+            nodes: 1,
+            ..Cache::default()
+        };
+        {
+            let mut rr = Reader::new(b, format!("cache \"{c_name}\""), d);
+            cache(&mut rr, &mut c, d);
+            rr.finish(d);
+        }
+        app.caches.push(c);
+    }
+    for (fs_name, fs_pos, b) in r.labeled("file_system", d) {
+        let mut fs = FileSystem {
+            name: fs_name.clone(),
+            pos: fs_pos,
+            throughput_mode: "elastic".into(),
+            ..FileSystem::default()
+        };
+        {
+            let mut rr = Reader::new(b, format!("file_system \"{fs_name}\""), d);
+            file_system(&mut rr, &mut fs, d);
+            rr.finish(d);
+        }
+        app.file_systems.push(fs);
+    }
+    if let Some(b) = r.single("dns", d) {
+        let mut dns = Dns {
+            pos: b.pos,
+            ..Dns::default()
+        };
+        {
+            let mut rr = Reader::new(b, "dns", d);
+            self::dns(&mut rr, &mut dns, d);
+            rr.finish(d);
+        }
+        app.dns = Some(dns);
+    }
+    if let Some(b) = r.single("bastion", d) {
+        let mut bastion = Bastion {
+            pos: b.pos,
+            instance_type: "t3.micro".into(),
+            ..Bastion::default()
+        };
+        {
+            let mut rr = Reader::new(b, "bastion", d);
+            self::bastion(&mut rr, &mut bastion, d);
+            rr.finish(d);
+        }
+        app.bastion = Some(bastion);
+    }
+    let env_blocks = r.labeled("environment", d);
+    r.finish(d);
+
+    let mut environments = Vec::new();
+    for (env_name, env_pos, b) in env_blocks {
+        environments.push(environment(&app, env_name, env_pos, b, d));
+    }
+    if environments.is_empty() {
+        environments.push(Environment {
+            name: "default".into(),
+            pos: *pos,
+            account_id: None,
+            app: app.clone(),
+        });
+    }
+    Some(Blueprint {
+        source: source.to_string(),
+        app,
+        environments,
+    })
+}
+
+fn network(r: &mut Reader, n: &mut Network, d: &mut Diagnostics) {
+    if !r.is_override() {
+        *n = Network {
+            pos: r.pos(),
+            nat: "single".into(),
+            flow_logs: true,
+            ..Network::default()
+        };
+        r.required("cidr", d);
+        r.required("azs", d);
+    }
+    if let Some(p) = r.set_string("cidr", &mut n.cidr, d) {
+        n.cidr_pos = p;
+    }
+    if let Some((azs, p)) = r.string_list("azs", d) {
+        n.azs = azs.into_iter().map(|(s, _)| s).collect();
+        n.azs_pos = p;
+    }
+    r.set_enum("nat", NAT_MODES, &mut n.nat, d);
+    r.set_bool("data_subnets", &mut n.data_subnets, d);
+    if let Some((items, p)) = r.string_list("endpoints", d) {
+        n.endpoints.clear();
+        for (e, pos) in items {
+            if ENDPOINTS.contains(&e.as_str()) {
+                if n.endpoints.contains(&e) {
+                    d.error(pos, format!("endpoint \"{e}\" is listed twice"));
+                } else {
+                    n.endpoints.push(e);
+                }
+            } else {
+                let hint = crate::diag::did_you_mean(&e, ENDPOINTS.iter().copied())
+                    .map(|s| format!("did you mean \"{s}\"? "))
+                    .unwrap_or_default();
+                d.error(
+                    pos,
+                    format!(
+                        "unknown endpoint \"{e}\"; {hint}endpoints are {}",
+                        one_of(ENDPOINTS)
+                    ),
+                );
+            }
+        }
+        n.endpoints_pos = p;
+    }
+    r.set_bool("flow_logs", &mut n.flow_logs, d);
+}
+
+fn cluster(r: &mut Reader, c: &mut Cluster, d: &mut Diagnostics) {
+    c.pos = r.pos();
+    if let Some(p) = r.set_enum("capacity", CAPACITIES, &mut c.capacity, d) {
+        c.capacity_pos = p;
+    }
+    r.set_bool("container_insights", &mut c.container_insights, d);
+    r.set_string("instance_type", &mut c.instance_type, d);
+    r.set_int("min_size", 0, 1000, &mut c.min_size, d);
+    r.set_int("max_size", 1, 1000, &mut c.max_size, d);
+    if let Some(p) = r.set_enum("network_mode", NETWORK_MODES, &mut c.network_mode, d) {
+        c.network_mode_pos = p;
+    }
+}
+
+fn load_balancer(r: &mut Reader, lb: &mut LoadBalancer, d: &mut Diagnostics) {
+    r.set_bool("internal", &mut lb.internal, d);
+    if let Some((cidrs, p)) = r.string_list("ingress_cidrs", d) {
+        lb.ingress_cidrs = cidrs.into_iter().map(|(s, _)| s).collect();
+        lb.ingress_cidrs_pos = p;
+    }
+    if let Some((cert, p)) = r.string("certificate", d) {
+        lb.certificate = Some(cert);
+        lb.certificate_pos = p;
+    }
+    r.set_bool("redirect_http", &mut lb.redirect_http, d);
+    r.set_bool("deletion_protection", &mut lb.deletion_protection, d);
+    for (name, pos, b) in r.labeled("listener", d) {
+        let mut l = Listener {
+            name: name.clone(),
+            pos,
+            ..Listener::default()
+        };
+        let mut lr = Reader::new(b, format!("listener \"{name}\""), d);
+        if let Some(p) = lr.required("port", d).map(|n| n.pos) {
+            lr.set_int("port", 1, 65535, &mut l.port, d);
+            l.port_pos = p;
+        }
+        lr.required("protocol", d);
+        lr.set_enum("protocol", PROTOCOLS, &mut l.protocol, d);
+        if let Some((v, p)) = lr.string("default", d) {
+            l.default = parse_ref(&v, p, d);
+        }
+        lr.finish(d);
+        lb.listeners.push(l);
+    }
+}
+
+/// Attributes a container takes, on a `container` block or directly on a single-container service.
+const CONTAINER_ATTRS: &[&str] = &[
+    "image",
+    "repository",
+    "port",
+    "command",
+    "environment",
+    "secrets",
+    "essential",
+    "read_only_root_filesystem",
+];
+
+fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
+    if let Some(p) = r.set_int("cpu", 128, 16384, &mut s.cpu, d) {
+        s.cpu_pos = p;
+    }
+    if s.cpu_pos == Pos::default() {
+        s.cpu_pos = r.pos();
+    }
+    r.set_int("memory", 128, 122880, &mut s.memory, d);
+    r.set_int("desired_count", 0, 1000, &mut s.desired_count, d);
+    if let Some((path, p)) = r.string("health_check", d) {
+        if !path.starts_with('/') {
+            d.error(
+                p,
+                format!("`health_check` must be an HTTP path starting with \"/\", not \"{path}\""),
+            );
+        }
+        s.health_check = path;
+    }
+    if let Some((items, _)) = r.string_list("uses", d) {
+        s.uses = items
+            .into_iter()
+            .filter_map(|(v, p)| parse_ref(&v, p, d))
+            .collect();
+    }
+    r.set_bool("discovery", &mut s.discovery, d);
+    r.set_bool("exec", &mut s.exec, d);
+
+    // Single-container form: container attributes directly on the service.
+    let direct = r.is_override() || CONTAINER_ATTRS.iter().any(|k| has_attr(r, k));
+    let blocks = r.labeled("container", d);
+    if !blocks.is_empty() && direct && !r.is_override() {
+        d.error(blocks[0].1, format!("{} sets container attributes directly and also has `container` blocks; use one form", r.what()));
+    }
+    if !blocks.is_empty() {
+        s.containers.clear();
+        for (name, pos, b) in blocks {
+            let mut c = Container {
+                name: name.clone(),
+                pos,
+                essential: true,
+                ..Container::default()
+            };
+            let mut cr = Reader::new(b, format!("container \"{name}\""), d);
+            container(&mut cr, &mut c, d);
+            cr.finish(d);
+            s.containers.push(c);
+        }
+    } else if !r.is_override() {
+        s.single_container = true;
+        let mut c = Container {
+            name: s.name.clone(),
+            pos: s.pos,
+            essential: true,
+            ..Container::default()
+        };
+        container(r, &mut c, d);
+        s.containers = vec![c];
+    }
+    if r.is_override() {
+        // An environment may change the image tag of every container of the service.
+        if let Some((tag, p)) = r.string("image_tag", d) {
+            check_tag(&tag, p, d);
+            for c in &mut s.containers {
+                c.image_tag = tag.clone();
+                if let Some(image) = &c.image {
+                    c.image = Some(format!("{}:{tag}", split_image(image).0));
+                }
+            }
+        }
+    }
+
+    for b in r.blocks("route", d) {
+        let mut rr = Reader::new(b, "route", d);
+        let mut route = Route {
+            pos: b.pos,
+            ..Route::default()
+        };
+        if let Some((v, p)) = rr
+            .required("load_balancer", d)
+            .and(rr.string("load_balancer", d))
+        {
+            route.load_balancer = v.strip_prefix("load_balancer.").unwrap_or(&v).to_string();
+            route.load_balancer_pos = p;
+        }
+        if let Some((v, p)) = rr.required("listener", d).and(rr.string("listener", d)) {
+            route.listener = v;
+            route.listener_pos = p;
+        }
+        if let Some((v, _)) = rr.string_list("hosts", d) {
+            route.hosts = v.into_iter().map(|x| x.0).collect();
+        }
+        if let Some((v, _)) = rr.string_list("paths", d) {
+            route.paths = v.into_iter().map(|x| x.0).collect();
+        }
+        route.priority = rr.opt_int("priority", 1, 50000, d).map(|v| v as u32);
+        rr.finish(d);
+        s.routes.push(route);
+    }
+    for b in r.blocks("mount", d) {
+        let mut mr = Reader::new(b, "mount", d);
+        let mut m = Mount {
+            pos: b.pos,
+            ..Mount::default()
+        };
+        if let Some((v, p)) = mr
+            .required("file_system", d)
+            .and(mr.string("file_system", d))
+        {
+            m.file_system = v.strip_prefix("file_system.").unwrap_or(&v).to_string();
+            m.file_system_pos = p;
+        }
+        if let Some((v, p)) = mr.string("access_point", d) {
+            m.access_point = Some(v);
+            m.access_point_pos = p;
+        }
+        if let Some((v, p)) = mr.required("path", d).and(mr.string("path", d)) {
+            if !v.starts_with('/') {
+                d.error(p, format!("a mount `path` must be an absolute container path such as \"/data\", not \"{v}\""));
+            }
+            m.path = v;
+        }
+        mr.set_bool("read_only", &mut m.read_only, d);
+        mr.finish(d);
+        s.mounts.push(m);
+    }
+    if let Some(b) = r.single("autoscaling", d) {
+        let mut a = s.autoscaling.clone().unwrap_or(Autoscaling {
+            pos: b.pos,
+            min: 1,
+            max: 1,
+            ..Autoscaling::default()
+        });
+        let mut ar = if r.is_override() {
+            Reader::overriding(
+                b,
+                "autoscaling",
+                &["min", "max", "cpu", "memory", "requests"],
+                d,
+            )
+        } else {
+            Reader::new(b, "autoscaling", d)
+        };
+        if !r.is_override() {
+            ar.required("min", d);
+            ar.required("max", d);
+        }
+        ar.set_int("min", 0, 1000, &mut a.min, d);
+        ar.set_int("max", 1, 1000, &mut a.max, d);
+        a.cpu = ar.opt_int("cpu", 1, 100, d).map(|v| v as u32).or(a.cpu);
+        a.memory = ar
+            .opt_int("memory", 1, 100, d)
+            .map(|v| v as u32)
+            .or(a.memory);
+        a.requests = ar
+            .opt_int("requests", 1, 1_000_000, d)
+            .map(|v| v as u32)
+            .or(a.requests);
+        if a.min > a.max {
+            d.error(
+                b.pos,
+                format!(
+                    "autoscaling `min` ({}) is greater than `max` ({})",
+                    a.min, a.max
+                ),
+            );
+        }
+        if a.cpu.is_none() && a.memory.is_none() && a.requests.is_none() {
+            d.error(
+                b.pos,
+                "autoscaling needs at least one target: `cpu`, `memory` or `requests`",
+            );
+        }
+        ar.finish(d);
+        s.autoscaling = Some(a);
+    }
+}
+
+fn has_attr(r: &Reader, key: &str) -> bool {
+    r.raw_block().attrs.iter().any(|a| a.key.name == key)
+}
+
+fn container(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
+    if let Some((image, p)) = r.string("image", d) {
+        let (_, tag) = split_image(&image);
+        if image.trim().is_empty() || image.chars().any(char::is_whitespace) {
+            d.error(
+                p,
+                format!(
+                    "`image` must be an image reference such as \"nginx:1.27\", not \"{}\"",
+                    image.escape_debug()
+                ),
+            );
+        }
+        c.image_tag = tag.unwrap_or("latest").to_string();
+        c.image = Some(image);
+    }
+    r.set_bool("repository", &mut c.repository, d);
+    if c.repository {
+        if c.image.is_some() {
+            d.error(
+                c.pos,
+                format!(
+                    "{} sets both `image` and `repository = true`; use one",
+                    r.what()
+                ),
+            );
+        }
+        c.image_tag = "latest".into();
+    }
+    if let Some(p) = r.opt_int("port", 1, 65535, d) {
+        c.port = Some(p as u16);
+    }
+    if let Some((cmd, _)) = r.string_list("command", d) {
+        c.command = Some(cmd.into_iter().map(|x| x.0).collect());
+    }
+    if let Some(env) = r.string_map("environment", d) {
+        for (k, pos, _, _) in &env {
+            check_env_name(k, *pos, d);
+        }
+        c.environment = env.into_iter().map(|(k, _, v, _)| (k, v)).collect();
+    }
+    if let Some(secrets) = r.string_map("secrets", d) {
+        for (k, kpos, v, vpos) in secrets {
+            check_env_name(&k, kpos, d);
+            if let Some(s) = parse_secret(&v, vpos, d) {
+                c.secrets.insert(k, s);
+            }
+        }
+    }
+    r.set_bool("essential", &mut c.essential, d);
+    r.set_bool(
+        "read_only_root_filesystem",
+        &mut c.read_only_root_filesystem,
+        d,
+    );
+    if !r.is_override() && c.image.is_none() && !c.repository {
+        d.error(
+            c.pos,
+            format!(
+                "{} needs an image: `image = \"nginx:1.27\"` or `repository = true`",
+                r.what()
+            ),
+        );
+    }
+}
+
+fn check_env_name(k: &str, pos: Pos, d: &mut Diagnostics) {
+    let ok = k
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        d.error(pos, format!("\"{}\" is not a valid environment variable name: use letters, digits and `_`, not starting with a digit", k.escape_debug()));
+    }
+}
+
+fn check_tag(tag: &str, pos: Pos, d: &mut Diagnostics) {
+    let ok = !tag.is_empty()
+        && tag.len() <= 128
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if !ok {
+        d.error(
+            pos,
+            format!(
+                "\"{}\" is not a valid image tag: letters, digits, `_`, `.` and `-`, at most 128",
+                tag.escape_debug()
+            ),
+        );
+    }
+}
+
+/// Splits `repo:tag` (a `:` after the last `/`) into the repository and the tag.
+pub fn split_image(image: &str) -> (&str, Option<&str>) {
+    let image = image.split('@').next().unwrap_or(image);
+    let slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[slash..].rfind(':') {
+        Some(i) => (&image[..slash + i], Some(&image[slash + i + 1..])),
+        None => (image, None),
+    }
+}
+
+fn parse_secret(v: &str, pos: Pos, d: &mut Diagnostics) -> Option<Secret> {
+    let (store, name) = match v.split_once(':') {
+        Some(("ssm", n)) => ("ssm", n),
+        Some(("secretsmanager", n)) => ("secretsmanager", n),
+        _ => {
+            d.error(
+                pos,
+                "a secret must be a reference, \"ssm:/path/to/parameter\" or \"secretsmanager:<name-or-arn>\"; secret values never appear in a blueprint",
+            );
+            return None;
+        }
+    };
+    let valid = !name.is_empty() && !name.chars().any(char::is_whitespace);
+    if !valid {
+        d.error(
+            pos,
+            format!(
+                "the {store} reference \"{}\" names no parameter or secret",
+                v.escape_debug()
+            ),
+        );
+        return None;
+    }
+    if store == "ssm" && !name.starts_with('/') && !name.starts_with("arn:") {
+        d.error(pos, format!("an SSM parameter reference is a path such as \"ssm:/{}/name\"; write \"ssm:/{name}\"", "app"));
+        return None;
+    }
+    Some(Secret {
+        store: store.into(),
+        name: name.into(),
+    })
+}
+
+fn allow(r: &mut Reader, d: &mut Diagnostics) -> Allow {
+    let mut a = Allow {
+        pos: r.pos(),
+        ..Allow::default()
+    };
+    if let Some((v, p)) = r.required("from", d).and(r.string("from", d)) {
+        a.from = parse_ref(&v, p, d).unwrap_or_default();
+    }
+    if let Some((v, p)) = r.required("to", d).and(r.string("to", d)) {
+        a.to = parse_ref(&v, p, d).unwrap_or_default();
+    }
+    if r.required("ports", d).is_some() {
+        let node = r.attr("ports", d).expect("present");
+        let text = match &node.value {
+            super::syntax::Value::Number(n) => Some(super::syntax::format_number(*n)),
+            super::syntax::Value::String(s) => Some(s.clone()),
+            _ => None,
+        };
+        match text.as_deref().and_then(parse_ports) {
+            Some((from, to)) => {
+                a.from_port = from;
+                a.to_port = to;
+            }
+            None => d.error(
+                node.pos,
+                "`ports` must be a port \"5432\" or a range \"5699-5702\" (1-65535, low to high)",
+            ),
+        }
+    }
+    r.set_bool("both_ways", &mut a.both_ways, d);
+    r.finish(d);
+    a
+}
+
+pub fn parse_ports(s: &str) -> Option<(u16, u16)> {
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let a: u16 = a.trim().parse().ok()?;
+    let b: u16 = b.trim().parse().ok()?;
+    (a >= 1 && a <= b).then_some((a, b))
+}
+
+fn database(r: &mut Reader, db: &mut Database, d: &mut Diagnostics) {
+    if !r.is_override() {
+        r.required("engine", d);
+        r.required("version", d);
+    }
+    r.set_enum("engine", DB_ENGINES, &mut db.engine, d);
+    r.set_string("version", &mut db.version, d);
+    r.set_int("instances", 1, 16, &mut db.instances, d);
+    if db.instance_class.is_empty() {
+        db.instance_class = "db.serverless".into();
+        db.instance_class_pos = db.pos;
+    }
+    if let Some(p) = r.set_string("instance_class", &mut db.instance_class, d) {
+        db.instance_class_pos = p;
+        if !db.instance_class.starts_with("db.") {
+            d.error(p, format!("`instance_class` is an Aurora class such as \"db.r6g.large\" or \"db.serverless\", not \"{}\"", db.instance_class));
+        }
+    }
+    if let Some(b) = r.single("serverless", d) {
+        let mut s = db.serverless.clone().unwrap_or(Serverless {
+            pos: b.pos,
+            min_capacity: 0.5,
+            max_capacity: 4.0,
+        });
+        let mut sr = Reader::new(b, "serverless", d);
+        for (key, target) in [
+            ("min_capacity", &mut s.min_capacity),
+            ("max_capacity", &mut s.max_capacity),
+        ] {
+            if let Some((v, p)) = sr.number(key, d) {
+                if !(0.0..=256.0).contains(&v) || (v * 2.0).fract() != 0.0 {
+                    d.error(
+                        p,
+                        format!("`{key}` must be 0 to 256 ACUs in steps of 0.5, not {v}"),
+                    );
+                }
+                *target = v;
+            }
+        }
+        if s.min_capacity > s.max_capacity {
+            d.error(
+                b.pos,
+                "serverless `min_capacity` is greater than `max_capacity`",
+            );
+        }
+        sr.finish(d);
+        db.serverless = Some(s);
+    }
+    if let Some((name, p)) = r.string("database_name", d) {
+        let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.len() <= 63
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            d.error(p, format!("`database_name` must start with a letter and hold only letters, digits and `_` (at most 63), not \"{name}\""));
+        }
+        db.database_name = name;
+    }
+    r.set_int(
+        "backup_retention_days",
+        1,
+        35,
+        &mut db.backup_retention_days,
+        d,
+    );
+    r.set_bool("deletion_protection", &mut db.deletion_protection, d);
+}
+
+fn cache(r: &mut Reader, c: &mut Cache, d: &mut Diagnostics) {
+    if !r.is_override() {
+        r.required("engine", d);
+        r.required("version", d);
+        r.required("node_type", d);
+    }
+    r.set_enum("engine", CACHE_ENGINES, &mut c.engine, d);
+    r.set_string("version", &mut c.version, d);
+    if let Some(p) = r.set_string("node_type", &mut c.node_type, d) {
+        if !c.node_type.starts_with("cache.") {
+            d.error(p, format!("`node_type` is an ElastiCache node type such as \"cache.t4g.small\", not \"{}\"", c.node_type));
+        }
+    }
+    r.set_int("nodes", 1, 40, &mut c.nodes, d);
+}
+
+fn file_system(r: &mut Reader, fs: &mut FileSystem, d: &mut Diagnostics) {
+    r.set_enum(
+        "throughput_mode",
+        THROUGHPUT_MODES,
+        &mut fs.throughput_mode,
+        d,
+    );
+    fs.provisioned_mibps = r
+        .opt_int("provisioned_mibps", 1, 10240, d)
+        .map(|v| v as u32);
+    if fs.throughput_mode == "provisioned" && fs.provisioned_mibps.is_none() {
+        d.error(
+            fs.pos,
+            "`throughput_mode = \"provisioned\"` needs `provisioned_mibps`",
+        );
+    }
+    for (name, pos, b) in r.labeled("access_point", d) {
+        let mut ap = AccessPoint {
+            name: name.clone(),
+            pos,
+            uid: 1000,
+            gid: 1000,
+            permissions: "0755".into(),
+            ..AccessPoint::default()
+        };
+        let mut ar = Reader::new(b, format!("access_point \"{name}\""), d);
+        if let Some((v, p)) = ar.required("path", d).and(ar.string("path", d)) {
+            if !v.starts_with('/') {
+                d.error(
+                    p,
+                    format!("an access point `path` is absolute, such as \"/{v}\""),
+                );
+            }
+            ap.path = v;
+        }
+        ar.set_int("uid", 0, 4_294_967_295, &mut ap.uid, d);
+        ar.set_int("gid", 0, 4_294_967_295, &mut ap.gid, d);
+        if let Some((v, p)) = ar.string("permissions", d) {
+            let ok = (3..=4).contains(&v.len()) && v.chars().all(|c| ('0'..='7').contains(&c));
+            if !ok {
+                d.error(
+                    p,
+                    format!("`permissions` is an octal mode such as \"0755\", not \"{v}\""),
+                );
+            }
+            ap.permissions = v;
+        }
+        ar.finish(d);
+        fs.access_points.push(ap);
+    }
+}
+
+fn dns(r: &mut Reader, dns: &mut Dns, d: &mut Diagnostics) {
+    if let Some((v, _)) = r.string("zone_id", d) {
+        dns.zone_id = Some(v);
+    }
+    if !r.is_override() {
+        if let Some((v, _)) = r.string("private_zone", d) {
+            dns.private_zone = Some(v);
+        }
+    }
+    for (name, pos, b) in r.labeled("record", d) {
+        if r.is_override() {
+            let Some(rec) = dns.records.iter_mut().find(|x| x.key == name) else {
+                let known: Vec<&str> = dns.records.iter().map(|x| x.key.as_str()).collect();
+                d.error(
+                    pos,
+                    format!(
+                        "the app has no dns record \"{name}\" to override; known records: {}",
+                        one_of(&known)
+                    ),
+                );
+                continue;
+            };
+            let mut rr = Reader::overriding(b, format!("record \"{name}\""), &["name"], d);
+            rr.set_string("name", &mut rec.name, d);
+            rr.finish(d);
+            continue;
+        }
+        let mut rr = Reader::new(b, format!("record \"{name}\""), d);
+        let mut rec = DnsRecord {
+            key: name.clone(),
+            name: name.clone(),
+            pos,
+            ..DnsRecord::default()
+        };
+        if let Some((v, p)) = rr.required("target", d).and(rr.string("target", d)) {
+            rec.target = parse_ref(&v, p, d).unwrap_or_default();
+        }
+        rr.finish(d);
+        dns.records.push(rec);
+    }
+    if !r.is_override() {
+        for (name, pos, b) in r.labeled("private_record", d) {
+            let mut rr = Reader::new(b, format!("private_record \"{name}\""), d);
+            let mut rec = DnsRecord {
+                key: name.clone(),
+                name: name.clone(),
+                pos,
+                ..DnsRecord::default()
+            };
+            if let Some((v, p)) = rr.required("target", d).and(rr.string("target", d)) {
+                rec.target = parse_ref(&v, p, d).unwrap_or_default();
+            }
+            rr.finish(d);
+            dns.private_records.push(rec);
+        }
+    }
+}
+
+fn bastion(r: &mut Reader, b: &mut Bastion, d: &mut Diagnostics) {
+    r.set_string("instance_type", &mut b.instance_type, d);
+    if let Some((cidrs, p)) = r.string_list("ssh_cidrs", d) {
+        b.ssh_cidrs = cidrs.into_iter().map(|x| x.0).collect();
+        b.ssh_cidrs_pos = p;
+    }
+    if !r.is_override() {
+        if let Some((items, _)) = r.string_list("uses", d) {
+            b.uses = items
+                .into_iter()
+                .filter_map(|(v, p)| parse_ref(&v, p, d))
+                .collect();
+        }
+    }
+}
+
+/// Parses `"<kind>.<name>"` (or `"bastion"`); the target's existence is checked later.
+pub fn parse_ref(v: &str, pos: Pos, d: &mut Diagnostics) -> Option<Ref> {
+    if v == "bastion" {
+        return Some(Ref {
+            kind: "bastion".into(),
+            name: String::new(),
+            pos,
+        });
+    }
+    match v.split_once('.') {
+        Some((kind, name)) if REF_KINDS.contains(&kind) && !name.is_empty() => Some(Ref {
+            kind: kind.into(),
+            name: name.into(),
+            pos,
+        }),
+        _ => {
+            let kinds: Vec<String> = REF_KINDS.iter().map(|k| format!("{k}.<name>")).collect();
+            d.error(
+                pos,
+                format!(
+                    "\"{v}\" is not a reference; write one of {}",
+                    one_of(&kinds)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The settings an environment may override, per block (BLUEPRINT.md, "Environments").
+const ENV_APP: &[&str] = &[
+    "account_id",
+    "tags",
+    "network",
+    "cluster",
+    "load_balancer",
+    "service",
+    "database",
+    "cache",
+    "dns",
+    "bastion",
+];
+const ENV_NETWORK: &[&str] = &["cidr", "azs", "nat", "flow_logs", "endpoints"];
+const ENV_CLUSTER: &[&str] = &["instance_type", "min_size", "max_size", "capacity"];
+const ENV_LB: &[&str] = &["certificate", "ingress_cidrs", "deletion_protection"];
+const ENV_SERVICE: &[&str] = &["desired_count", "cpu", "memory", "image_tag", "autoscaling"];
+const ENV_DATABASE: &[&str] = &[
+    "instances",
+    "instance_class",
+    "serverless",
+    "backup_retention_days",
+    "deletion_protection",
+];
+const ENV_CACHE: &[&str] = &["node_type", "nodes"];
+const ENV_DNS: &[&str] = &["zone_id", "record"];
+const ENV_BASTION: &[&str] = &["instance_type", "ssh_cidrs"];
+
+fn environment(
+    base: &App,
+    name: String,
+    pos: Pos,
+    b: &BlockNode,
+    d: &mut Diagnostics,
+) -> Environment {
+    let mut app = base.clone();
+    let mut env = Environment {
+        name: name.clone(),
+        pos,
+        account_id: None,
+        app: App::default(),
+    };
+    let mut r = Reader::overriding(b, format!("environment \"{name}\""), ENV_APP, d);
+    if let Some((v, p)) = r.string("account_id", d) {
+        if v.len() != 12 || !v.chars().all(|c| c.is_ascii_digit()) {
+            d.error(
+                p,
+                format!("`account_id` is a 12-digit AWS account id, not \"{v}\""),
+            );
+        }
+        env.account_id = Some(v);
+    }
+    if let Some(tags) = r.string_map("tags", d) {
+        for (k, _, v, _) in tags {
+            app.tags.insert(k, v);
+        }
+    }
+    if let Some(nb) = r.single("network", d) {
+        let mut nr = Reader::overriding(
+            nb,
+            format!("environment \"{name}\" network"),
+            ENV_NETWORK,
+            d,
+        );
+        network(&mut nr, &mut app.network, d);
+        nr.finish(d);
+    }
+    if let Some(cb) = r.single("cluster", d) {
+        let mut cr = Reader::overriding(
+            cb,
+            format!("environment \"{name}\" cluster"),
+            ENV_CLUSTER,
+            d,
+        );
+        cluster(&mut cr, &mut app.cluster, d);
+        cr.finish(d);
+    }
+    macro_rules! overrides {
+        ($ident:literal, $list:expr, $allowed:expr, $f:expr) => {
+            for (part, ppos, pb) in r.labeled($ident, d) {
+                let known: Vec<String> = $list.iter().map(|x| x.name.clone()).collect();
+                match $list.iter_mut().find(|x| x.name == part) {
+                    Some(target) => {
+                        let mut pr = Reader::overriding(pb, format!("environment \"{name}\" {} \"{part}\"", $ident), $allowed, d);
+                        $f(&mut pr, target, d);
+                        pr.finish(d);
+                    }
+                    None => d.error(
+                        ppos,
+                        format!(
+                            "environment \"{name}\" overrides {} \"{part}\", which the app does not define (environments add no parts); known: {}",
+                            $ident,
+                            one_of(&known)
+                        ),
+                    ),
+                }
+            }
+        };
+    }
+    overrides!("load_balancer", app.load_balancers, ENV_LB, load_balancer);
+    overrides!("service", app.services, ENV_SERVICE, service);
+    overrides!("database", app.databases, ENV_DATABASE, database);
+    overrides!("cache", app.caches, ENV_CACHE, cache);
+    if let Some(db) = r.single("dns", d) {
+        match app.dns.as_mut() {
+            Some(dns) => {
+                let mut dr =
+                    Reader::overriding(db, format!("environment \"{name}\" dns"), ENV_DNS, d);
+                self::dns(&mut dr, dns, d);
+                dr.finish(d);
+            }
+            None => d.error(
+                db.pos,
+                format!("environment \"{name}\" overrides `dns`, but the app has no `dns` block"),
+            ),
+        }
+    }
+    if let Some(bb) = r.single("bastion", d) {
+        match app.bastion.as_mut() {
+            Some(bastion) => {
+                let mut br = Reader::overriding(
+                    bb,
+                    format!("environment \"{name}\" bastion"),
+                    ENV_BASTION,
+                    d,
+                );
+                self::bastion(&mut br, bastion, d);
+                br.finish(d);
+            }
+            None => d.error(
+                bb.pos,
+                format!(
+                    "environment \"{name}\" overrides `bastion`, but the app has no `bastion` block"
+                ),
+            ),
+        }
+    }
+    r.finish(d);
+    env.app = app;
+    env
+}

@@ -1,0 +1,376 @@
+//! The blueprint syntax tree: HCL parsed with hcl-edit and reduced to literal values that carry
+//! their positions. Anything that is not a literal (a reference, a function call, a template
+//! interpolation, an operation) is reported here, at its position, and never reaches the model.
+
+use crate::diag::{Diagnostics, Pos};
+use hcl_edit::Span;
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Block, Body, Structure};
+use hcl_edit::template::{Element, Template};
+
+/// A literal value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Vec<Node>),
+    Object(Vec<(Key, Node)>),
+}
+
+impl Value {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a bool",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::List(_) => "a list",
+            Value::Object(_) => "an object",
+        }
+    }
+}
+
+/// A value with the position where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub pos: Pos,
+}
+
+/// An object key with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub name: String,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attr {
+    pub key: Key,
+    pub value: Node,
+}
+
+#[derive(Debug, Clone)]
+pub struct BlockNode {
+    pub ident: Key,
+    pub labels: Vec<Key>,
+    pub attrs: Vec<Attr>,
+    pub blocks: Vec<BlockNode>,
+    pub pos: Pos,
+}
+
+/// Parses `src` into its top-level attributes and blocks. Syntax errors and non-literal values
+/// are added to `diags`; the tree holds what could be read.
+pub fn parse(src: &str, diags: &mut Diagnostics) -> Option<BlockNode> {
+    match hcl_edit::parser::parse_body(src) {
+        Ok(body) => {
+            let reader = Reader { src };
+            let (attrs, blocks) = reader.body(&body, diags);
+            Some(BlockNode {
+                ident: Key {
+                    name: String::new(),
+                    pos: Pos { line: 1, col: 1 },
+                },
+                labels: Vec::new(),
+                attrs,
+                blocks,
+                pos: Pos { line: 1, col: 1 },
+            })
+        }
+        Err(err) => {
+            let loc = err.location();
+            let message = err.message().trim();
+            let message = if message.is_empty() {
+                "invalid HCL syntax"
+            } else {
+                message
+            };
+            diags.error(
+                Pos {
+                    line: loc.line(),
+                    col: loc.column(),
+                },
+                format!("syntax error: {message}"),
+            );
+            None
+        }
+    }
+}
+
+struct Reader<'a> {
+    src: &'a str,
+}
+
+impl Reader<'_> {
+    fn pos(&self, item: &impl Span) -> Pos {
+        item.span()
+            .map_or(Pos { line: 1, col: 1 }, |r| Pos::at(self.src, r.start))
+    }
+
+    fn body(&self, body: &Body, diags: &mut Diagnostics) -> (Vec<Attr>, Vec<BlockNode>) {
+        let mut attrs = Vec::new();
+        let mut blocks = Vec::new();
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let key = Key {
+                        name: attr.key.as_str().to_string(),
+                        pos: self.pos(&attr.key),
+                    };
+                    let value = self.expr(&attr.value, diags);
+                    attrs.push(Attr { key, value });
+                }
+                Structure::Block(block) => blocks.push(self.block(block, diags)),
+            }
+        }
+        (attrs, blocks)
+    }
+
+    fn block(&self, block: &Block, diags: &mut Diagnostics) -> BlockNode {
+        let ident = Key {
+            name: block.ident.as_str().to_string(),
+            pos: self.pos(&block.ident),
+        };
+        let labels = block
+            .labels
+            .iter()
+            .map(|l| Key {
+                name: l.as_str().to_string(),
+                pos: self.pos(l),
+            })
+            .collect();
+        let (attrs, blocks) = self.body(&block.body, diags);
+        BlockNode {
+            pos: ident.pos,
+            ident,
+            labels,
+            attrs,
+            blocks,
+        }
+    }
+
+    fn expr(&self, expr: &Expression, diags: &mut Diagnostics) -> Node {
+        let pos = self.pos(expr);
+        let value = match expr {
+            Expression::Null(_) => Value::Null,
+            Expression::Bool(b) => Value::Bool(*b.value()),
+            Expression::Number(n) => Value::Number(n.value().as_f64().unwrap_or(f64::NAN)),
+            Expression::String(s) => Value::String(s.value().to_string()),
+            Expression::Array(items) => {
+                Value::List(items.iter().map(|e| self.expr(e, diags)).collect())
+            }
+            Expression::Object(object) => Value::Object(
+                object
+                    .iter()
+                    .map(|(k, v)| (self.key(k, diags), self.expr(v.expr(), diags)))
+                    .collect(),
+            ),
+            Expression::StringTemplate(t) => self.template(t, pos, diags),
+            Expression::HeredocTemplate(h) => self.template(&h.template, pos, diags),
+            Expression::Parenthesis(p) => return self.expr(p.inner(), diags),
+            Expression::Variable(v) => {
+                let name = v.as_str();
+                let hint = if name == "var" || name == "local" || name == "module" {
+                    " (blueprints take no Terraform references; per-environment values go in an `environment` block)"
+                } else {
+                    "; write a quoted string such as \"value\""
+                };
+                diags.error(
+                    pos,
+                    format!("`{name}` is a reference, but only literal values are allowed{hint}"),
+                );
+                Value::Null
+            }
+            Expression::Traversal(t) => {
+                let text = self.text(expr).unwrap_or_else(|| format!("{}", t.expr));
+                diags.error(
+                    pos,
+                    format!("`{text}` is a reference, but only literal values are allowed; refer to parts of the blueprint with strings such as \"service.web\", and put per-environment values in an `environment` block"),
+                );
+                Value::Null
+            }
+            Expression::FuncCall(call) => {
+                diags.error(
+                    pos,
+                    format!(
+                        "function call `{}(...)` is not allowed: blueprint values are literals (strings, numbers, bools, lists, objects)",
+                        call.name.name.as_str()
+                    ),
+                );
+                Value::Null
+            }
+            Expression::Conditional(_) => {
+                diags.error(pos, "a conditional expression is not allowed: blueprint values are literals; use an `environment` block for values that differ");
+                Value::Null
+            }
+            Expression::ForExpr(_) => {
+                diags.error(pos, "a `for` expression is not allowed: blueprint values are literals; write the list or object out");
+                Value::Null
+            }
+            Expression::UnaryOp(op) => {
+                // `-1` is a literal negative number in HCL's eyes.
+                if let (hcl_edit::expr::UnaryOperator::Neg, Expression::Number(n)) =
+                    (op.operator.value(), &op.expr)
+                {
+                    Value::Number(-n.value().as_f64().unwrap_or(f64::NAN))
+                } else {
+                    diags.error(
+                        pos,
+                        "an operation is not allowed: blueprint values are literals",
+                    );
+                    Value::Null
+                }
+            }
+            Expression::BinaryOp(_) => {
+                diags.error(pos, "an operation is not allowed: blueprint values are literals; write the computed value");
+                Value::Null
+            }
+        };
+        Node { value, pos }
+    }
+
+    fn key(&self, key: &ObjectKey, diags: &mut Diagnostics) -> Key {
+        match key {
+            ObjectKey::Ident(ident) => Key {
+                name: ident.as_str().to_string(),
+                pos: self.pos(ident),
+            },
+            ObjectKey::Expression(expr) => {
+                let node = self.expr(expr, diags);
+                match node.value {
+                    Value::String(name) => Key {
+                        name,
+                        pos: node.pos,
+                    },
+                    Value::Number(n) => Key {
+                        name: format_number(n),
+                        pos: node.pos,
+                    },
+                    Value::Null => Key {
+                        name: String::new(),
+                        pos: node.pos,
+                    },
+                    other => {
+                        diags.error(
+                            node.pos,
+                            format!(
+                                "an object key must be a name or a string, not {}",
+                                other.kind()
+                            ),
+                        );
+                        Key {
+                            name: String::new(),
+                            pos: node.pos,
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A template is a literal only when it holds no interpolation or directive.
+    fn template(&self, template: &Template, pos: Pos, diags: &mut Diagnostics) -> Value {
+        let mut text = String::new();
+        for element in template.iter() {
+            match element {
+                Element::Literal(lit) => text.push_str(lit.value()),
+                Element::Interpolation(i) => {
+                    let at = self.pos(i);
+                    diags.error(
+                        if at.line == 0 { pos } else { at },
+                        "template interpolation `${...}` is not allowed: blueprint values are literals; write `$${` for a literal \"${\"",
+                    );
+                    return Value::Null;
+                }
+                Element::Directive(d) => {
+                    diags.error(
+                        self.pos(d.as_ref()),
+                        "template directive `%{...}` is not allowed: blueprint values are literals; write `%%{` for a literal \"%{\"",
+                    );
+                    return Value::Null;
+                }
+            }
+        }
+        Value::String(text)
+    }
+
+    fn text(&self, item: &impl Span) -> Option<String> {
+        item.span()
+            .and_then(|r| self.src.get(r))
+            .map(str::to_string)
+    }
+}
+
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(src: &str) -> BlockNode {
+        let mut d = Diagnostics::new("t.hcl");
+        let tree = parse(src, &mut d).expect("parses");
+        assert!(d.is_empty(), "{:?}", d.into_sorted());
+        tree
+    }
+
+    fn errors(src: &str) -> Vec<String> {
+        let mut d = Diagnostics::new("t.hcl");
+        parse(src, &mut d);
+        d.into_sorted().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn literals_keep_their_positions() {
+        let tree = parse_ok("app \"x\" {\n  port = 80\n  tags = { a = \"b\" }\n}\n");
+        let app = &tree.blocks[0];
+        assert_eq!(app.labels[0].name, "x");
+        assert_eq!(
+            app.attrs[0].value,
+            Node {
+                value: Value::Number(80.0),
+                pos: Pos { line: 2, col: 10 }
+            }
+        );
+        assert!(matches!(app.attrs[1].value.value, Value::Object(_)));
+    }
+
+    #[test]
+    fn escaped_template_markers_are_literal_text() {
+        let tree = parse_ok("a = \"$${x} %%{y} \\\"q\\\"\"\n");
+        assert_eq!(
+            tree.attrs[0].value.value,
+            Value::String("${x} %{y} \"q\"".into())
+        );
+    }
+
+    #[test]
+    fn non_literals_are_errors_at_their_position() {
+        assert_eq!(
+            errors("a = var.x\n")[0].split(": ").next(),
+            Some("t.hcl:1:5")
+        );
+        assert!(errors("a = \"x-${var.y}\"\n")[0].contains("interpolation"));
+        assert!(errors("\n\nb = upper(\"x\")\n")[0].starts_with("t.hcl:3:5: function call `upper"));
+        assert!(errors("c = 1 + 2\n")[0].contains("operation"));
+        assert_eq!(
+            parse_ok("n = -1\n").attrs[0].value.value,
+            Value::Number(-1.0)
+        );
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let e = errors("a = 1\nb = \n");
+        assert!(e[0].starts_with("t.hcl:"), "{e:?}");
+        assert!(e[0].contains("syntax error"));
+    }
+}

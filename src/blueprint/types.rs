@@ -1,0 +1,309 @@
+//! The blueprint as typed data: what a user wrote, with defaults filled in and the positions
+//! that later checks report at. Environments hold a whole resolved copy of the app.
+
+use crate::diag::Pos;
+use std::collections::BTreeMap;
+
+/// A validated blueprint: the app as written and one resolved copy per environment.
+#[derive(Debug, Clone)]
+pub struct Blueprint {
+    /// File name as shown in headers and messages (`websight.hcl`).
+    pub source: String,
+    pub app: App,
+    pub environments: Vec<Environment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub name: String,
+    pub pos: Pos,
+    pub account_id: Option<String>,
+    /// The app with this environment's overrides applied.
+    pub app: App,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct App {
+    pub name: String,
+    pub pos: Pos,
+    pub description: Option<String>,
+    pub region: String,
+    pub region_pos: Pos,
+    pub tags: BTreeMap<String, String>,
+    pub network: Network,
+    pub cluster: Cluster,
+    pub load_balancers: Vec<LoadBalancer>,
+    pub services: Vec<Service>,
+    pub allows: Vec<Allow>,
+    pub databases: Vec<Database>,
+    pub caches: Vec<Cache>,
+    pub file_systems: Vec<FileSystem>,
+    pub dns: Option<Dns>,
+    pub bastion: Option<Bastion>,
+    /// Customer-managed KMS key for encryption at rest (`kms_key = true`).
+    pub kms_key: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    pub pos: Pos,
+    pub cidr: String,
+    pub cidr_pos: Pos,
+    pub azs: Vec<String>,
+    pub azs_pos: Pos,
+    pub nat: String,
+    pub data_subnets: bool,
+    pub endpoints: Vec<String>,
+    pub endpoints_pos: Pos,
+    pub flow_logs: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Cluster {
+    pub pos: Pos,
+    pub capacity: String,
+    pub capacity_pos: Pos,
+    pub container_insights: bool,
+    pub instance_type: String,
+    pub min_size: u32,
+    pub max_size: u32,
+    pub network_mode: String,
+    pub network_mode_pos: Pos,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadBalancer {
+    pub name: String,
+    pub pos: Pos,
+    pub internal: bool,
+    pub ingress_cidrs: Vec<String>,
+    pub ingress_cidrs_pos: Pos,
+    pub certificate: Option<String>,
+    pub certificate_pos: Pos,
+    pub redirect_http: bool,
+    pub deletion_protection: bool,
+    pub listeners: Vec<Listener>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Listener {
+    pub name: String,
+    pub pos: Pos,
+    pub port: u16,
+    pub port_pos: Pos,
+    pub protocol: String,
+    /// `service.<name>` forwarded to by default; a fixed 404 without it.
+    pub default: Option<Ref>,
+}
+
+/// A reference to another part, `"<kind>.<name>"`, with its position.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ref {
+    pub kind: String,
+    pub name: String,
+    pub pos: Pos,
+}
+
+impl Ref {
+    pub fn key(&self) -> String {
+        if self.name.is_empty() {
+            self.kind.clone()
+        } else {
+            format!("{}.{}", self.kind, self.name)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Service {
+    pub name: String,
+    pub pos: Pos,
+    pub cpu: u32,
+    pub cpu_pos: Pos,
+    pub memory: u32,
+    pub desired_count: u32,
+    pub health_check: String,
+    pub uses: Vec<Ref>,
+    pub discovery: bool,
+    pub exec: bool,
+    pub routes: Vec<Route>,
+    pub mounts: Vec<Mount>,
+    pub autoscaling: Option<Autoscaling>,
+    pub containers: Vec<Container>,
+    /// True when the containers were written directly on the service.
+    pub single_container: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Container {
+    pub name: String,
+    pub pos: Pos,
+    pub image: Option<String>,
+    pub repository: bool,
+    /// The image tag: the part after `:` of `image`, or the tag of the ECR image.
+    pub image_tag: String,
+    pub port: Option<u16>,
+    pub command: Option<Vec<String>>,
+    pub environment: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, Secret>,
+    pub essential: bool,
+    pub read_only_root_filesystem: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    /// `ssm` or `secretsmanager`.
+    pub store: String,
+    /// Parameter name (with leading `/`), secret name, or ARN.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Route {
+    pub pos: Pos,
+    pub load_balancer: String,
+    pub load_balancer_pos: Pos,
+    pub listener: String,
+    pub listener_pos: Pos,
+    pub hosts: Vec<String>,
+    pub paths: Vec<String>,
+    pub priority: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Mount {
+    pub pos: Pos,
+    pub file_system: String,
+    pub file_system_pos: Pos,
+    pub access_point: Option<String>,
+    pub access_point_pos: Pos,
+    pub path: String,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Autoscaling {
+    pub pos: Pos,
+    pub min: u32,
+    pub max: u32,
+    pub cpu: Option<u32>,
+    pub memory: Option<u32>,
+    pub requests: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Allow {
+    pub pos: Pos,
+    pub from: Ref,
+    pub to: Ref,
+    pub from_port: u16,
+    pub to_port: u16,
+    pub both_ways: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Database {
+    pub name: String,
+    pub pos: Pos,
+    pub engine: String,
+    pub version: String,
+    pub instances: u32,
+    pub instance_class: String,
+    pub instance_class_pos: Pos,
+    pub serverless: Option<Serverless>,
+    pub database_name: String,
+    pub backup_retention_days: u32,
+    pub deletion_protection: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Serverless {
+    pub pos: Pos,
+    pub min_capacity: f64,
+    pub max_capacity: f64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Cache {
+    pub name: String,
+    pub pos: Pos,
+    pub engine: String,
+    pub version: String,
+    pub node_type: String,
+    pub nodes: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FileSystem {
+    pub name: String,
+    pub pos: Pos,
+    pub throughput_mode: String,
+    pub provisioned_mibps: Option<u32>,
+    pub access_points: Vec<AccessPoint>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AccessPoint {
+    pub name: String,
+    pub pos: Pos,
+    pub path: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub permissions: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Dns {
+    pub pos: Pos,
+    pub zone_id: Option<String>,
+    pub records: Vec<DnsRecord>,
+    pub private_zone: Option<String>,
+    pub private_records: Vec<DnsRecord>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DnsRecord {
+    /// The record's key as written in the blueprint label.
+    pub key: String,
+    /// The name the record gets (an environment may rename it).
+    pub name: String,
+    pub pos: Pos,
+    pub target: Ref,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Bastion {
+    pub pos: Pos,
+    pub instance_type: String,
+    pub ssh_cidrs: Vec<String>,
+    pub ssh_cidrs_pos: Pos,
+    pub uses: Vec<Ref>,
+}
+
+impl App {
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+    pub fn load_balancer(&self, name: &str) -> Option<&LoadBalancer> {
+        self.load_balancers.iter().find(|l| l.name == name)
+    }
+    pub fn database(&self, name: &str) -> Option<&Database> {
+        self.databases.iter().find(|d| d.name == name)
+    }
+    pub fn cache(&self, name: &str) -> Option<&Cache> {
+        self.caches.iter().find(|c| c.name == name)
+    }
+    pub fn file_system(&self, name: &str) -> Option<&FileSystem> {
+        self.file_systems.iter().find(|f| f.name == name)
+    }
+}
+
+impl Service {
+    /// The container that receives load-balancer traffic: the one with a port.
+    pub fn port_container(&self) -> Option<&Container> {
+        self.containers.iter().find(|c| c.port.is_some())
+    }
+    pub fn port(&self) -> Option<u16> {
+        self.port_container().and_then(|c| c.port)
+    }
+}

@@ -1,0 +1,743 @@
+//! The rules of the language that span more than one attribute: names, references, CIDRs and
+//! AZs, listeners and certificates, Fargate sizes, endpoints a private network needs. They run
+//! on the app and again on every environment's resolved copy.
+
+use super::decode::split_image;
+use super::types::*;
+use crate::diag::{Diagnostics, Pos, one_of};
+use crate::model::cidr::Ipv4Net;
+
+pub const APP_NAME_MAX: usize = 24;
+pub const NAME_MAX: usize = 32;
+
+/// Checks that hold for the shape of the app, reported once.
+pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
+    check_name("app", &app.name, app.pos, APP_NAME_MAX, d);
+    let all_names = [
+        app.load_balancers
+            .iter()
+            .map(|x| ("load_balancer", x.name.as_str(), x.pos))
+            .collect::<Vec<_>>(),
+        app.services
+            .iter()
+            .map(|x| ("service", x.name.as_str(), x.pos))
+            .collect(),
+        app.databases
+            .iter()
+            .map(|x| ("database", x.name.as_str(), x.pos))
+            .collect(),
+        app.caches
+            .iter()
+            .map(|x| ("cache", x.name.as_str(), x.pos))
+            .collect(),
+        app.file_systems
+            .iter()
+            .map(|x| ("file_system", x.name.as_str(), x.pos))
+            .collect(),
+        envs.iter()
+            .map(|x| ("environment", x.name.as_str(), x.pos))
+            .collect(),
+    ];
+    for (kind, name, pos) in all_names.iter().flatten() {
+        check_name(kind, name, *pos, NAME_MAX, d);
+    }
+    for lb in &app.load_balancers {
+        for l in &lb.listeners {
+            check_name("listener", &l.name, l.pos, NAME_MAX, d);
+        }
+    }
+    for s in &app.services {
+        for c in &s.containers {
+            if !s.single_container {
+                check_name("container", &c.name, c.pos, NAME_MAX, d);
+            }
+        }
+    }
+    for fs in &app.file_systems {
+        for ap in &fs.access_points {
+            check_name("access_point", &ap.name, ap.pos, NAME_MAX, d);
+        }
+    }
+    if !app.region.is_empty() && !valid_region(&app.region) {
+        d.error(
+            app.region_pos,
+            format!(
+                "\"{}\" is not an AWS region; write one such as \"eu-central-1\" or \"us-west-2\"",
+                app.region
+            ),
+        );
+    }
+    for (k, v) in &app.tags {
+        if k.is_empty() || k.len() > 128 || v.len() > 256 || k.starts_with("aws:") {
+            d.error(app.pos, format!("tag \"{k}\" is not a valid AWS tag (keys 1-128 characters, not starting with \"aws:\"; values at most 256)"));
+        }
+    }
+    check_services(app, d);
+    check_allows(app, d);
+    check_data(app, d);
+    for env in envs {
+        check_environment(app, env, d);
+    }
+}
+
+fn check_name(kind: &str, name: &str, pos: Pos, max: usize, d: &mut Diagnostics) {
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-')
+        && !name.contains("--");
+    if !ok {
+        let suggestion: String = name
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+            .trim_matches('-')
+            .to_string();
+        d.error(
+            pos,
+            format!(
+                "{kind} name \"{name}\" must start with a lowercase letter and hold only lowercase letters, digits and single dashes (e.g. \"{}\")",
+                if suggestion.is_empty() { "web" } else { &suggestion }
+            ),
+        );
+    } else if name.len() > max {
+        d.error(
+            pos,
+            format!(
+                "{kind} name \"{name}\" is {} characters long; at most {max} are allowed",
+                name.len()
+            ),
+        );
+    }
+}
+
+fn valid_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[0].chars().all(|c| c.is_ascii_lowercase())
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok()
+}
+
+/// Valid Fargate (cpu, memory) combinations.
+pub fn fargate_size_ok(cpu: u32, memory: u32) -> bool {
+    match cpu {
+        256 => [512, 1024, 2048].contains(&memory),
+        512 => (1024..=4096).contains(&memory) && memory % 1024 == 0,
+        1024 => (2048..=8192).contains(&memory) && memory % 1024 == 0,
+        2048 => (4096..=16384).contains(&memory) && memory % 1024 == 0,
+        4096 => (8192..=30720).contains(&memory) && memory % 1024 == 0,
+        8192 => (16384..=61440).contains(&memory) && memory % 4096 == 0,
+        16384 => (32768..=122880).contains(&memory) && memory % 8192 == 0,
+        _ => false,
+    }
+}
+
+fn fargate_memory_hint(cpu: u32) -> &'static str {
+    match cpu {
+        256 => "512, 1024 or 2048",
+        512 => "1024 to 4096 in steps of 1024",
+        1024 => "2048 to 8192 in steps of 1024",
+        2048 => "4096 to 16384 in steps of 1024",
+        4096 => "8192 to 30720 in steps of 1024",
+        8192 => "16384 to 61440 in steps of 4096",
+        16384 => "32768 to 122880 in steps of 8192",
+        _ => "cpu must be 256, 512, 1024, 2048, 4096, 8192 or 16384",
+    }
+}
+
+fn known<'a, T>(items: &'a [T], name: impl Fn(&'a T) -> &'a str) -> Vec<&'a str> {
+    items.iter().map(name).collect()
+}
+
+/// Checks that a reference names a part of one of the `kinds` that exists.
+pub fn check_ref(app: &App, r: &Ref, kinds: &[&str], d: &mut Diagnostics) -> bool {
+    if !kinds.contains(&r.kind.as_str()) {
+        let want: Vec<String> = kinds.iter().map(|k| format!("{k}.<name>")).collect();
+        d.error(
+            r.pos,
+            format!(
+                "\"{}\" cannot be used here; expected {}",
+                r.key(),
+                one_of(&want)
+            ),
+        );
+        return false;
+    }
+    let names: Vec<&str> = match r.kind.as_str() {
+        "service" => known(&app.services, |x| &x.name),
+        "database" => known(&app.databases, |x| &x.name),
+        "cache" => known(&app.caches, |x| &x.name),
+        "file_system" => known(&app.file_systems, |x| &x.name),
+        "load_balancer" => known(&app.load_balancers, |x| &x.name),
+        "bastion" => {
+            return app.bastion.is_some() || {
+                d.error(
+                    r.pos,
+                    "\"bastion\" is referenced, but the app has no `bastion` block",
+                );
+                false
+            };
+        }
+        _ => Vec::new(),
+    };
+    if names.contains(&r.name.as_str()) {
+        return true;
+    }
+    let refs: Vec<String> = names.iter().map(|n| format!("{}.{n}", r.kind)).collect();
+    let hint = crate::diag::did_you_mean(&r.name, names.iter().copied())
+        .map(|s| format!("did you mean \"{}.{s}\"? ", r.kind))
+        .unwrap_or_default();
+    d.error(
+        r.pos,
+        format!(
+            "unknown reference \"{}\": {hint}known {}s are {}",
+            r.key(),
+            r.kind,
+            if refs.is_empty() {
+                "none".into()
+            } else {
+                one_of(&refs)
+            }
+        ),
+    );
+    false
+}
+
+fn check_services(app: &App, d: &mut Diagnostics) {
+    let ec2 = app.cluster.capacity == "ec2";
+    if !ec2 && app.cluster.network_mode == "bridge" {
+        d.error(app.cluster.network_mode_pos, "`network_mode = \"bridge\"` needs `capacity = \"ec2\"` (Fargate tasks always use awsvpc)");
+    }
+    if app.cluster.min_size > app.cluster.max_size {
+        d.error(
+            app.cluster.pos,
+            format!(
+                "cluster `min_size` ({}) is greater than `max_size` ({})",
+                app.cluster.min_size, app.cluster.max_size
+            ),
+        );
+    }
+    for s in &app.services {
+        let ports: Vec<&Container> = s.containers.iter().filter(|c| c.port.is_some()).collect();
+        if !s.containers.iter().any(|c| c.essential) {
+            d.error(s.pos, format!("service \"{}\" has no essential container; at least one must be `essential = true`", s.name));
+        }
+        for (i, c) in s.containers.iter().enumerate() {
+            if let (Some(p), Some(first)) =
+                (c.port, s.containers[..i].iter().find(|o| o.port == c.port))
+            {
+                d.error(
+                    c.pos,
+                    format!(
+                        "containers \"{}\" and \"{}\" of service \"{}\" both listen on port {p}",
+                        first.name, c.name, s.name
+                    ),
+                );
+            }
+        }
+        for r in &s.routes {
+            if ports.is_empty() {
+                d.error(r.pos, format!("service \"{}\" has a route but no container with a `port` to receive the traffic", s.name));
+            }
+            let Some(lb) = app.load_balancer(&r.load_balancer) else {
+                let names = known(&app.load_balancers, |x| &x.name);
+                d.error(
+                    r.load_balancer_pos,
+                    format!(
+                        "unknown load_balancer \"{}\"; known load balancers are {}",
+                        r.load_balancer,
+                        one_of(&names)
+                    ),
+                );
+                continue;
+            };
+            if !lb.listeners.iter().any(|l| l.name == r.listener) {
+                let names = known(&lb.listeners, |x| &x.name);
+                let hint = crate::diag::did_you_mean(&r.listener, names.iter().copied())
+                    .map(|x| format!("did you mean \"{x}\"? "))
+                    .unwrap_or_default();
+                d.error(
+                    r.listener_pos,
+                    format!(
+                        "load_balancer \"{}\" has no listener \"{}\"; {hint}its listeners are {}",
+                        lb.name,
+                        r.listener,
+                        one_of(&names)
+                    ),
+                );
+            }
+            if r.hosts.is_empty() && r.paths.is_empty() {
+                d.error(r.pos, "a route needs `hosts` or `paths` (or both); to send all of a listener's traffic to a service, set the listener's `default`");
+            }
+            if r.hosts.len() + r.paths.len() > 5 {
+                d.error(
+                    r.pos,
+                    "a route has at most 5 hosts and paths in all (an ALB rule condition limit)",
+                );
+            }
+            for h in &r.hosts {
+                if h.is_empty() || h.len() > 128 || h.contains(char::is_whitespace) {
+                    d.error(
+                        r.pos,
+                        format!("\"{h}\" is not a host name for a host-header condition"),
+                    );
+                }
+            }
+            for p in &r.paths {
+                if !p.starts_with('/') || p.len() > 128 {
+                    d.error(
+                        r.pos,
+                        format!("path pattern \"{p}\" must start with \"/\" (e.g. \"/api/*\")"),
+                    );
+                }
+            }
+        }
+        for (i, r) in s.routes.iter().enumerate() {
+            for other in app
+                .services
+                .iter()
+                .flat_map(|o| o.routes.iter().map(move |x| (o, x)))
+            {
+                if std::ptr::eq(other.1, r) {
+                    break;
+                }
+                let (o, x) = other;
+                if x.load_balancer == r.load_balancer
+                    && x.listener == r.listener
+                    && x.hosts == r.hosts
+                    && x.paths == r.paths
+                {
+                    d.error(r.pos, format!("this route has the same conditions as a route of service \"{}\" on listener \"{}\"", o.name, r.listener));
+                }
+            }
+            let _ = i;
+        }
+        for u in &s.uses {
+            check_ref(app, u, &["database", "cache", "file_system", "service"], d);
+            if u.kind == "service" && u.name == s.name {
+                d.error(u.pos, "a service does not need to `use` itself");
+            }
+        }
+        for m in &s.mounts {
+            match app.file_system(&m.file_system) {
+                None => {
+                    let names: Vec<String> =
+                        app.file_systems.iter().map(|f| f.name.clone()).collect();
+                    d.error(
+                        m.file_system_pos,
+                        format!(
+                            "unknown file_system \"{}\"; known file systems are {}",
+                            m.file_system,
+                            one_of(&names)
+                        ),
+                    );
+                }
+                Some(fs) => {
+                    if let Some(ap) = &m.access_point {
+                        if !fs.access_points.iter().any(|a| &a.name == ap) {
+                            let names: Vec<&str> =
+                                fs.access_points.iter().map(|a| a.name.as_str()).collect();
+                            d.error(m.access_point_pos, format!("file_system \"{}\" has no access_point \"{ap}\"; its access points are {}", fs.name, one_of(&names)));
+                        }
+                    }
+                }
+            }
+        }
+        for (i, m) in s.mounts.iter().enumerate() {
+            if s.mounts[..i].iter().any(|o| o.path == m.path) {
+                d.error(
+                    m.pos,
+                    format!(
+                        "two mounts of service \"{}\" use the path \"{}\"",
+                        s.name, m.path
+                    ),
+                );
+            }
+        }
+        if let Some(a) = &s.autoscaling {
+            if a.requests.is_some() && s.routes.is_empty() && !is_default_target(app, &s.name) {
+                d.error(a.pos, format!("autoscaling on `requests` needs the service to be behind a load balancer, but service \"{}\" has no route", s.name));
+            }
+        }
+        for c in &s.containers {
+            if let Some(image) = &c.image {
+                if split_image(image).0.is_empty() {
+                    d.error(c.pos, format!("image \"{image}\" names no repository"));
+                }
+            }
+        }
+    }
+    for lb in &app.load_balancers {
+        for l in &lb.listeners {
+            if let Some(r) = &l.default {
+                if check_ref(app, r, &["service"], d) {
+                    if let Some(s) = app.service(&r.name) {
+                        if s.port().is_none() {
+                            d.error(r.pos, format!("service \"{}\" has no container with a `port`, so it cannot be a listener's default", s.name));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_default_target(app: &App, service: &str) -> bool {
+    app.load_balancers
+        .iter()
+        .flat_map(|l| &l.listeners)
+        .any(|l| l.default.as_ref().is_some_and(|r| r.name == service))
+}
+
+fn check_allows(app: &App, d: &mut Diagnostics) {
+    for a in &app.allows {
+        let ok_from = a.from.kind.is_empty() || check_ref(app, &a.from, &["service", "bastion"], d);
+        let ok_to = a.to.kind.is_empty()
+            || check_ref(
+                app,
+                &a.to,
+                &["service", "database", "cache", "file_system"],
+                d,
+            );
+        if ok_from && ok_to && a.from.key() == a.to.key() {
+            d.error(
+                a.to.pos,
+                "an `allow` flow goes from one part to another, not to itself",
+            );
+        }
+        if a.both_ways && a.to.kind != "service" && !a.to.kind.is_empty() {
+            d.error(a.pos, "`both_ways` applies to flows between services");
+        }
+    }
+}
+
+fn check_data(app: &App, d: &mut Diagnostics) {
+    for db in &app.databases {
+        let family_ok = match db.engine.as_str() {
+            "aurora-postgresql" => db
+                .version
+                .split('.')
+                .next()
+                .and_then(|m| m.parse::<u32>().ok())
+                .is_some_and(|m| (11..=17).contains(&m)),
+            "aurora-mysql" => db.version.starts_with("8.0") || db.version.starts_with("5.7"),
+            _ => true,
+        };
+        if !db.version.is_empty() && !family_ok {
+            let want = if db.engine == "aurora-mysql" {
+                "\"8.0\" or \"8.0.mysql_aurora.3.08.0\""
+            } else {
+                "\"16.4\" (major 11 to 17)"
+            };
+            d.error(
+                db.pos,
+                format!(
+                    "database \"{}\": \"{}\" is not a {} version; write e.g. {want}",
+                    db.name, db.version, db.engine
+                ),
+            );
+        }
+    }
+    for c in &app.caches {
+        if c.engine != "memcached" && c.nodes > 6 {
+            d.error(c.pos, format!("cache \"{}\": a {} replication group has 1 to 6 nodes (primary and up to 5 replicas)", c.name, c.engine));
+        }
+    }
+    if let Some(dns) = &app.dns {
+        for r in &dns.records {
+            check_ref(app, &r.target, &["load_balancer"], d);
+            check_dns_name(&r.name, r.pos, d);
+        }
+        if !dns.records.is_empty() && dns.zone_id.is_none() {
+            d.error(
+                dns.pos,
+                "`dns` has records but no `zone_id` of the public hosted zone to put them in",
+            );
+        }
+        for r in &dns.private_records {
+            check_ref(
+                app,
+                &r.target,
+                &["database", "cache", "file_system", "load_balancer"],
+                d,
+            );
+            check_dns_name(&r.name, r.pos, d);
+        }
+        if !dns.private_records.is_empty() && dns.private_zone.is_none() {
+            d.error(dns.pos, "`dns` has private records but no `private_zone` (e.g. private_zone = \"app.internal\")");
+        }
+        if let Some(z) = &dns.private_zone {
+            check_dns_name(z, dns.pos, d);
+        }
+    }
+    if let Some(b) = &app.bastion {
+        for u in &b.uses {
+            check_ref(app, u, &["database", "cache", "file_system"], d);
+        }
+    }
+}
+
+fn check_dns_name(name: &str, pos: Pos, d: &mut Diagnostics) {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name.trim_end_matches('.').split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && (l == "*" || l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        });
+    if !ok {
+        d.error(pos, format!("\"{name}\" is not a DNS name (labels of letters, digits and `-`, separated by dots)"));
+    }
+}
+
+/// Checks of the values an environment resolves to (network, certificates, sizes).
+fn check_environment(base: &App, env: &Environment, d: &mut Diagnostics) {
+    let app = &env.app;
+    let n = &app.network;
+    let mut cidr = None;
+    if !n.cidr.is_empty() {
+        match n.cidr.parse::<Ipv4Net>() {
+            Err(e) => d.error(
+                n.cidr_pos,
+                format!("`cidr` \"{}\" is not an IPv4 CIDR block: {e}", n.cidr),
+            ),
+            Ok(net) if !(16..=24).contains(&net.prefix) => d.error(
+                n.cidr_pos,
+                format!(
+                    "`cidr` \"{}\" is a /{}; a VPC here takes a /16 to /24",
+                    n.cidr, net.prefix
+                ),
+            ),
+            Ok(net) if !net.is_canonical() => d.error(
+                n.cidr_pos,
+                format!(
+                    "`cidr` \"{}\" has host bits set; did you mean \"{}\"?",
+                    n.cidr,
+                    net.canonical()
+                ),
+            ),
+            Ok(net) => cidr = Some(net),
+        }
+    }
+    if n.azs.is_empty() && n.azs_pos != Pos::default() {
+        d.error(n.azs_pos, "`azs` needs 1 to 6 availability zones");
+    }
+    if n.azs.len() > 6 {
+        d.error(
+            n.azs_pos,
+            format!("`azs` lists {} zones; at most 6 are supported", n.azs.len()),
+        );
+    }
+    for (i, az) in n.azs.iter().enumerate() {
+        let suffix = az.strip_prefix(app.region.as_str());
+        if !suffix.is_some_and(|s| s.len() == 1 && s.chars().all(|c| c.is_ascii_lowercase())) {
+            d.error(n.azs_pos, format!("availability zone \"{az}\" is not in region \"{}\"; zones there are named like \"{}a\"", app.region, app.region));
+        }
+        if n.azs[..i].contains(az) {
+            d.error(
+                n.azs_pos,
+                format!("availability zone \"{az}\" is listed twice"),
+            );
+        }
+    }
+    if let Some(net) = cidr {
+        if !n.azs.is_empty() && n.azs.len() <= 6 {
+            if let Err(msg) = crate::model::subnets::SubnetPlan::new(net, &n.azs, n.data_subnets) {
+                d.error(n.cidr_pos, msg);
+            }
+        }
+    }
+    let where_ = if env.name == "default" {
+        String::new()
+    } else {
+        format!(" (environment \"{}\")", env.name)
+    };
+    if !app.load_balancers.is_empty() && n.azs.len() == 1 {
+        d.error(n.azs_pos, format!("a load balancer needs subnets in at least two availability zones, but `azs` has one{where_}"));
+    }
+    if !app.databases.is_empty() && n.azs.len() == 1 {
+        d.error(
+            n.azs_pos,
+            format!(
+                "an Aurora cluster needs at least two availability zones, but `azs` has one{where_}"
+            ),
+        );
+    }
+    // Capacity may switch between fargate and fargate_spot per environment, not to or from ec2.
+    if (app.cluster.capacity == "ec2") != (base.cluster.capacity == "ec2") {
+        d.error(app.cluster.capacity_pos, format!("environment \"{}\" changes `capacity` between EC2 and Fargate, which changes every task definition; only fargate <-> fargate_spot may differ per environment", env.name));
+    }
+    let fargate = app.cluster.capacity != "ec2";
+    for s in &app.services {
+        if fargate && !fargate_size_ok(s.cpu, s.memory) {
+            d.error(
+                s.cpu_pos,
+                format!(
+                    "service \"{}\": Fargate has no size cpu = {}, memory = {}{where_}; with cpu = {} memory is {}",
+                    s.name, s.cpu, s.memory, s.cpu, fargate_memory_hint(s.cpu)
+                ),
+            );
+        }
+        if let Some(a) = &s.autoscaling {
+            if a.min > a.max {
+                d.error(
+                    a.pos,
+                    format!(
+                        "service \"{}\": autoscaling `min` ({}) is greater than `max` ({}){where_}",
+                        s.name, a.min, a.max
+                    ),
+                );
+            }
+        }
+    }
+    for lb in &app.load_balancers {
+        let https = lb.listeners.iter().any(|l| l.protocol == "HTTPS");
+        match &lb.certificate {
+            None if https => {
+                let at = lb.listeners.iter().find(|l| l.protocol == "HTTPS").map_or(lb.pos, |l| l.pos);
+                d.error(at, format!("load_balancer \"{}\" has an HTTPS listener but no `certificate` (an ACM certificate ARN){where_}", lb.name));
+            }
+            Some(c) if !valid_certificate(c, &app.region) => d.error(
+                lb.certificate_pos,
+                format!("`certificate` \"{c}\" is not an ACM certificate ARN in {}: arn:aws:acm:{}:<account>:certificate/<id>", app.region, app.region),
+            ),
+            _ => {}
+        }
+        for (i, l) in lb.listeners.iter().enumerate() {
+            if let Some(first) = lb.listeners[..i].iter().find(|o| o.port == l.port) {
+                d.error(
+                    l.port_pos,
+                    format!(
+                        "listeners \"{}\" and \"{}\" of load_balancer \"{}\" both use port {}",
+                        first.name, l.name, lb.name, l.port
+                    ),
+                );
+            }
+        }
+        if lb.redirect_http {
+            if !https {
+                d.error(lb.pos, format!("load_balancer \"{}\" sets `redirect_http` but has no HTTPS listener to redirect to", lb.name));
+            }
+            if let Some(l) = lb.listeners.iter().find(|l| l.port == 80) {
+                d.error(l.port_pos, format!("listener \"{}\" uses port 80, which `redirect_http` needs for the redirect", l.name));
+            }
+        }
+        if lb.listeners.is_empty() {
+            d.error(
+                lb.pos,
+                format!("load_balancer \"{}\" has no `listener` block", lb.name),
+            );
+        }
+        check_cidrs("ingress_cidrs", &lb.ingress_cidrs, lb.ingress_cidrs_pos, d);
+    }
+    if let Some(b) = &app.bastion {
+        check_cidrs("ssh_cidrs", &b.ssh_cidrs, b.ssh_cidrs_pos, d);
+    }
+    for db in &app.databases {
+        let serverless = db.instance_class == "db.serverless";
+        if serverless && db.serverless.is_none() {
+            d.error(db.instance_class_pos, format!("database \"{}\" uses \"db.serverless\" and needs a `serverless` block with min_capacity and max_capacity{where_}", db.name));
+        }
+        if !serverless && db.serverless.is_some() {
+            let at = db.serverless.as_ref().map_or(db.pos, |s| s.pos);
+            d.error(at, format!("database \"{}\" has a `serverless` block but instance_class \"{}\"; use instance_class = \"db.serverless\"{where_}", db.name, db.instance_class));
+        }
+    }
+    check_private_network(app, &where_, d);
+}
+
+fn check_cidrs(key: &str, cidrs: &[String], pos: Pos, d: &mut Diagnostics) {
+    let mut nets: Vec<Ipv4Net> = Vec::new();
+    for c in cidrs {
+        match c.parse::<Ipv4Net>() {
+            Err(e) => d.error(
+                pos,
+                format!("`{key}`: \"{c}\" is not an IPv4 CIDR block: {e}"),
+            ),
+            Ok(net) if !net.is_canonical() => d.error(
+                pos,
+                format!(
+                    "`{key}`: \"{c}\" has host bits set; did you mean \"{}\"?",
+                    net.canonical()
+                ),
+            ),
+            Ok(net) => {
+                if let Some(o) = nets.iter().find(|o| o.overlaps(&net)) {
+                    d.error(
+                        pos,
+                        format!("`{key}`: \"{c}\" overlaps \"{o}\"; list each range once"),
+                    );
+                }
+                nets.push(net);
+            }
+        }
+    }
+}
+
+fn valid_certificate(arn: &str, region: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "acm"
+        && parts[3] == region
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5]
+            .strip_prefix("certificate/")
+            .is_some_and(|id| !id.is_empty())
+}
+
+/// Without NAT, tasks reach AWS only through VPC endpoints.
+fn check_private_network(app: &App, where_: &str, d: &mut Diagnostics) {
+    let n = &app.network;
+    if n.nat != "none" || app.services.is_empty() {
+        return;
+    }
+    let mut need = vec!["ecr.api", "ecr.dkr", "s3", "logs"];
+    let secrets = app
+        .services
+        .iter()
+        .flat_map(|s| &s.containers)
+        .flat_map(|c| c.secrets.values());
+    for s in secrets {
+        need.push(if s.store == "ssm" {
+            "ssm"
+        } else {
+            "secretsmanager"
+        });
+    }
+    if app
+        .services
+        .iter()
+        .any(|s| s.uses.iter().any(|u| u.kind == "database"))
+    {
+        need.push("secretsmanager");
+    }
+    if app.services.iter().any(|s| s.exec) {
+        need.push("ssmmessages");
+    }
+    need.sort_unstable();
+    need.dedup();
+    let missing: Vec<&str> = need
+        .into_iter()
+        .filter(|e| !n.endpoints.iter().any(|x| x == e))
+        .collect();
+    if !missing.is_empty() {
+        let at = if n.endpoints_pos == Pos::default() {
+            n.pos
+        } else {
+            n.endpoints_pos
+        };
+        d.error(
+            at,
+            format!("with `nat = \"none\"` tasks can reach AWS only through VPC endpoints; add {} to `endpoints`{where_}", one_of(&missing)),
+        );
+    }
+}

@@ -1,0 +1,141 @@
+//! Diagnostics: positions in a blueprint and the errors the language reports at them.
+
+use std::fmt;
+
+/// A 1-based line and column in a blueprint file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Pos {
+    /// The position of a byte offset in `src`; columns count characters, not bytes.
+    pub fn at(src: &str, offset: usize) -> Pos {
+        let offset = offset.min(src.len());
+        let before = &src[..floor_char_boundary(src, offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        Pos { line, col }
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// One error in one blueprint: `path:line:col: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub pos: Pos,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.pos.line, self.pos.col, self.message
+        )
+    }
+}
+
+/// The errors found in one file, in source order.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    file: String,
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new(file: impl Into<String>) -> Self {
+        Diagnostics {
+            file: file.into(),
+            items: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, pos: Pos, message: impl Into<String>) {
+        self.items.push(Diagnostic {
+            file: self.file.clone(),
+            pos,
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by(|a, b| a.pos.cmp(&b.pos));
+        self.items.dedup();
+        self.items
+    }
+}
+
+/// `did you mean "x"?` for the candidate nearest to `word`, when one is near enough.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Formats a list of names for a message: `"a", "b" or "c"`.
+pub fn one_of<S: AsRef<str>>(names: &[S]) -> String {
+    let quoted: Vec<String> = names
+        .iter()
+        .map(|n| format!("\"{}\"", n.as_ref()))
+        .collect();
+    match quoted.len() {
+        0 => "none".to_string(),
+        1 => quoted[0].clone(),
+        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let src = "ab\ncdé\nfg";
+        assert_eq!(Pos::at(src, 0), Pos { line: 1, col: 1 });
+        assert_eq!(Pos::at(src, 3), Pos { line: 2, col: 1 });
+        assert_eq!(Pos::at(src, 7), Pos { line: 2, col: 4 });
+        assert_eq!(Pos::at(src, 9), Pos { line: 3, col: 2 });
+    }
+
+    #[test]
+    fn suggests_only_near_words() {
+        assert_eq!(did_you_mean("regoin", ["region", "tags"]), Some("region"));
+        assert_eq!(did_you_mean("zzz", ["region", "tags"]), None);
+    }
+}

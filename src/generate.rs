@@ -1,0 +1,325 @@
+//! The commands: find and load blueprints, render every app, then write, check or diff.
+
+use crate::blueprint::{self, Blueprint};
+use crate::cli::{Command, DiffFormat};
+use crate::model::{self, AppModel};
+use crate::output::diff;
+use crate::output::manifest::{Manifest, sha256};
+use crate::output::sync::{self, Action, AppOutput};
+use crate::render::{RenderedFile, Renderer};
+use crate::{Error, Result};
+use anyhow::{Context, anyhow};
+use minijinja::Value;
+use serde_json::json;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+pub fn dispatch(command: Command) -> Result<()> {
+    match command {
+        Command::Generate { paths, out, force } => generate(&paths, &out, force),
+        Command::Check { paths, out } => check(&paths, &out),
+        Command::Diff {
+            paths,
+            out,
+            exit_code,
+            format,
+            base,
+        } => {
+            if base.is_some() || format != DiffFormat::Text {
+                return Err(
+                    anyhow!("--base and --format other than text are not available yet").into(),
+                );
+            }
+            diff_cmd(&paths, &out, exit_code)
+        }
+        Command::Validate { paths } => {
+            let loaded = load_all(&paths)?;
+            for (path, bp) in &loaded {
+                println!(
+                    "{}: ok ({} environment{})",
+                    path.display(),
+                    bp.environments.len(),
+                    if bp.environments.len() == 1 { "" } else { "s" }
+                );
+            }
+            Ok(())
+        }
+        Command::Explain { .. } | Command::Graph { .. } | Command::New { .. } => {
+            Err(anyhow!("this command is not available yet").into())
+        }
+    }
+}
+
+/// The blueprint files named by `paths`: files as given, folders searched for `*.hcl`.
+pub fn find_blueprints(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut in_dir: Vec<PathBuf> = walkdir::WalkDir::new(path)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                })
+                .filter_map(|e| e.ok())
+                .filter(|e| {
+                    e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "hcl")
+                })
+                .map(|e| e.into_path())
+                .collect();
+            if in_dir.is_empty() {
+                return Err(anyhow!("no blueprint (*.hcl) found in {}", path.display()).into());
+            }
+            found.append(&mut in_dir);
+        } else if path.is_file() {
+            found.push(path.clone());
+        } else {
+            return Err(anyhow!(
+                "{} does not exist; give a blueprint file or a folder of them",
+                path.display()
+            )
+            .into());
+        }
+    }
+    Ok(found)
+}
+
+/// Loads and validates every blueprint; all errors of all files are reported together.
+pub fn load_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Blueprint)>> {
+    let files = find_blueprints(paths)?;
+    let mut loaded = Vec::new();
+    let mut diags = Vec::new();
+    for path in files {
+        let display = path.display().to_string();
+        let src = std::fs::read_to_string(&path).with_context(|| format!("reading {display}"))?;
+        match blueprint::load_str(&src, &display) {
+            Ok(bp) => loaded.push((path, bp)),
+            Err(mut d) => diags.append(&mut d),
+        }
+    }
+    if diags.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(Error::Blueprint(diags))
+    }
+}
+
+/// Renders every file of one app, paths relative to the app folder.
+pub fn render_app(renderer: &Renderer, bp: &Blueprint, src_digest: &str) -> Result<AppOutput> {
+    let model = model::build(bp);
+    let files = render_model(renderer, &model)?;
+    let manifest = Manifest {
+        generator: format!("tfblueprint {}", env!("CARGO_PKG_VERSION")),
+        blueprint: bp.source.clone(),
+        blueprint_sha256: src_digest.to_string(),
+        files: files
+            .iter()
+            .map(|f| (f.path.clone(), sha256(f.content.as_bytes())))
+            .collect(),
+    };
+    Ok(AppOutput {
+        app: bp.app.name.clone(),
+        manifest,
+        files: files.into_iter().map(|f| (f.path, f.content)).collect(),
+    })
+}
+
+pub fn render_model(renderer: &Renderer, model: &AppModel) -> anyhow::Result<Vec<RenderedFile>> {
+    let app = Value::from(minijinja::value::Serde(&model.app));
+    let modules: Vec<&str> = model.modules.iter().map(|m| m.name).collect();
+    let mut files = Vec::new();
+    for m in &model.modules {
+        let ctx = minijinja::context! {
+            source => &model.source,
+            app => app.clone(),
+            m => Value::from(minijinja::value::Serde(&m.shape)),
+        };
+        let folder = format!("modules/{}", m.name);
+        files.extend(renderer.render_folder(&folder, &folder, &model.source, &ctx)?);
+    }
+    for env in &model.envs {
+        let ctx = minijinja::context! {
+            source => &model.source,
+            app => app.clone(),
+            modules => modules.clone(),
+            env => env_value(env),
+            envs => Value::from(minijinja::value::Serde(model.envs.iter().map(|e| json!({"name": e.name, "account_id": e.account_id})).collect::<Vec<_>>())),
+        };
+        files.extend(renderer.render_folder(
+            "templates/root",
+            &format!("envs/{}", env.name),
+            &model.source,
+            &ctx,
+        )?);
+    }
+    let ctx = minijinja::context! {
+        source => &model.source,
+        app => app.clone(),
+        modules => modules.clone(),
+        envs => model.envs.iter().map(env_value).collect::<Vec<_>>(),
+    };
+    files.extend(renderer.render_folder("templates/app", "", &model.source, &ctx)?);
+    for f in &mut files {
+        f.path = f.path.trim_start_matches('/').to_string();
+    }
+    Ok(files)
+}
+
+fn env_value(env: &model::EnvRoot) -> Value {
+    let calls: Vec<Value> = env
+        .calls
+        .iter()
+        .map(|c| {
+            let args: Vec<Value> = c
+                .args
+                .iter()
+                .map(|a| minijinja::context! { name => &a.name, value => a.value.to_value(), gap => a.gap })
+                .collect();
+            minijinja::context! { module => c.module, args => args }
+        })
+        .collect();
+    let variables: Vec<Value> = env
+        .variables
+        .iter()
+        .map(|v| {
+            minijinja::context! {
+                name => &v.name,
+                description => &v.description,
+                type => Value::from_safe_string(v.type_.clone()),
+                default => v.default.to_value(),
+            }
+        })
+        .collect();
+    let outputs: Vec<Value> = env
+        .outputs
+        .iter()
+        .map(|o| minijinja::context! { name => &o.name, description => &o.description, value => Value::from_safe_string(o.value.clone()) })
+        .collect();
+    minijinja::context! {
+        name => &env.name,
+        account_id => &env.account_id,
+        tags => Value::from(minijinja::value::Serde(&env.tags)),
+        calls => calls,
+        variables => variables,
+        outputs => outputs,
+    }
+}
+
+/// Loads the blueprints and renders every app; nothing touches the disk.
+fn render_all(paths: &[PathBuf]) -> Result<Vec<AppOutput>> {
+    let loaded = load_all(paths)?;
+    let renderer = Renderer::new();
+    let mut apps = Vec::new();
+    for (path, bp) in &loaded {
+        let src = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        apps.push(render_app(&renderer, bp, &sha256(&src))?);
+    }
+    Ok(apps)
+}
+
+fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
+    let apps = render_all(paths)?;
+    let plan = sync::plan(out, &apps)?;
+    if !plan.foreign.is_empty() {
+        let list = plan
+            .foreign
+            .iter()
+            .map(|p| format!("  {}", out.join(p).display()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(Error::Refused(anyhow!(
+            "these files were not written by tfblueprint and stand where generated files go; move them away (not even --force overwrites them); nothing was written:\n{list}"
+        )));
+    }
+    let edited = plan.edited();
+    if !edited.is_empty() && !force {
+        let list = edited
+            .iter()
+            .map(|c| format!("  {}", out.join(&c.path).display()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(Error::Refused(anyhow!(
+            "these generated files were edited by hand; generate would {} them. Put your changes in the blueprint or in an override.tf beside them, or run with --force to discard them; nothing was written:\n{list}",
+            if edited.iter().all(|c| c.action == Action::Delete) {
+                "remove"
+            } else {
+                "overwrite"
+            }
+        )));
+    }
+    sync::apply(out, &plan)?;
+    let count = |a: Action| plan.changes.iter().filter(|c| c.action == a).count();
+    println!(
+        "{} app{} in {}: {} created, {} updated, {} removed",
+        apps.len(),
+        if apps.len() == 1 { "" } else { "s" },
+        out.display(),
+        count(Action::Create),
+        count(Action::Update),
+        count(Action::Delete)
+    );
+    Ok(())
+}
+
+fn check(paths: &[PathBuf], out: &Path) -> Result<()> {
+    let apps = render_all(paths)?;
+    let plan = sync::plan(out, &apps)?;
+    if plan.in_sync() {
+        println!(
+            "{} app{} in sync in {}",
+            apps.len(),
+            if apps.len() == 1 { "" } else { "s" },
+            out.display()
+        );
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    for c in &plan.changes {
+        let what = match (c.action, c.edited) {
+            (_, true) => "edited by hand",
+            (Action::Create, _) => "missing",
+            (Action::Update, _) => "stale",
+            (Action::Delete, _) => "no longer generated",
+        };
+        let _ = writeln!(stdout, "{what}: {}", out.join(&c.path).display());
+    }
+    for p in &plan.foreign {
+        let _ = writeln!(
+            stdout,
+            "not generated by tfblueprint, in the way: {}",
+            out.join(p).display()
+        );
+    }
+    if plan.changes.is_empty() && plan.foreign.is_empty() {
+        for (p, _) in &plan.manifests {
+            let _ = writeln!(stdout, "stale: {}", out.join(p).display());
+        }
+    }
+    let _ = writeln!(
+        stdout,
+        "output is out of sync; run `tfblueprint generate` to update it"
+    );
+    Err(Error::Changes)
+}
+
+fn diff_cmd(paths: &[PathBuf], out: &Path, exit_code: bool) -> Result<()> {
+    let apps = render_all(paths)?;
+    let plan = sync::plan(out, &apps)?;
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut stdout = std::io::stdout().lock();
+    for c in &plan.changes {
+        if stdout
+            .write_all(diff::unified(c, color).as_bytes())
+            .is_err()
+        {
+            return Ok(()); // a closed pipe is not an error
+        }
+    }
+    let changed = !plan.changes.is_empty();
+    if exit_code && changed {
+        Err(Error::Changes)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,191 @@
+//! Derived facts: what the blueprint means for AWS. Subnet plans, names that fit AWS's limits,
+//! the security-group flow graph, listener rules, and the context each template renders from.
+//!
+//! The shape of the app (which parts exist and how they connect) goes into the modules, which
+//! every environment shares; the values an environment may change go into its root, as the
+//! arguments of its module calls.
+
+pub mod cidr;
+pub mod names;
+pub mod network;
+pub mod subnets;
+
+use crate::blueprint::{App, Blueprint, Environment};
+use minijinja::Value;
+use serde::Serialize;
+use serde_json::json;
+
+/// A value in generated HCL: a literal, or a Terraform expression written as it is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Hv {
+    Lit(serde_json::Value),
+    Expr(String),
+    Map(Vec<(String, Hv)>),
+    List(Vec<Hv>),
+}
+
+impl Hv {
+    pub fn lit(v: impl Serialize) -> Hv {
+        Hv::Lit(serde_json::to_value(v).expect("model values serialize"))
+    }
+
+    pub fn expr(e: impl Into<String>) -> Hv {
+        Hv::Expr(e.into())
+    }
+
+    pub fn to_value(&self) -> Value {
+        match self {
+            Hv::Lit(v) => Value::from(minijinja::value::Serde(v)),
+            Hv::Expr(e) => Value::from_safe_string(e.clone()),
+            Hv::Map(items) => {
+                Value::from_pairs(items.iter().map(|(k, v)| (k.clone(), v.to_value())))
+            }
+            Hv::List(items) => Value::from(items.iter().map(Hv::to_value).collect::<Vec<_>>()),
+        }
+    }
+}
+
+/// One argument of a module call; `gap` puts a blank line before it.
+#[derive(Debug, Clone)]
+pub struct Arg {
+    pub name: String,
+    pub value: Hv,
+    pub gap: bool,
+}
+
+/// A module call in an environment root.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub module: &'static str,
+    pub args: Vec<Arg>,
+}
+
+impl Call {
+    pub fn new(module: &'static str) -> Call {
+        Call {
+            module,
+            args: Vec::new(),
+        }
+    }
+
+    pub fn arg(mut self, name: &str, value: Hv) -> Call {
+        self.args.push(Arg {
+            name: name.into(),
+            value,
+            gap: false,
+        });
+        self
+    }
+
+    /// Starts a new group of arguments, after a blank line.
+    pub fn group(mut self, name: &str, value: Hv) -> Call {
+        self.args.push(Arg {
+            name: name.into(),
+            value,
+            gap: true,
+        });
+        self
+    }
+}
+
+/// A variable of an environment root.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub description: String,
+    pub type_: String,
+    pub default: Hv,
+}
+
+/// An output of an environment root.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub description: String,
+    pub value: String,
+}
+
+/// A generated module: its name and the shape data its templates render.
+#[derive(Debug, Clone)]
+pub struct Module {
+    pub name: &'static str,
+    pub shape: serde_json::Value,
+}
+
+/// One environment root.
+#[derive(Debug, Clone)]
+pub struct EnvRoot {
+    pub name: String,
+    pub account_id: Option<String>,
+    pub tags: serde_json::Value,
+    pub calls: Vec<Call>,
+    pub variables: Vec<Variable>,
+    pub outputs: Vec<Output>,
+}
+
+/// Everything the templates of one app render from.
+#[derive(Debug, Clone)]
+pub struct AppModel {
+    pub source: String,
+    pub app: serde_json::Value,
+    pub modules: Vec<Module>,
+    pub envs: Vec<EnvRoot>,
+}
+
+/// What one module contributes: its shape (from the app) and, per environment, its call and
+/// any root variables and outputs it needs.
+pub trait ModuleBuilder {
+    const NAME: &'static str;
+    fn wanted(app: &App) -> bool;
+    fn shape(app: &App) -> serde_json::Value;
+    fn call(app: &App, env: &Environment) -> Call;
+    fn variables(_app: &App, _env: &Environment) -> Vec<Variable> {
+        Vec::new()
+    }
+    fn outputs(_app: &App) -> Vec<Output> {
+        Vec::new()
+    }
+}
+
+pub fn build(bp: &Blueprint) -> AppModel {
+    let app = &bp.app;
+    let mut model = AppModel {
+        source: bp.source.clone(),
+        app: json!({
+            "name": app.name,
+            "description": app.description,
+            "region": app.region,
+            "tags": app.tags,
+        }),
+        modules: Vec::new(),
+        envs: bp
+            .environments
+            .iter()
+            .map(|e| EnvRoot {
+                name: e.name.clone(),
+                account_id: e.account_id.clone(),
+                tags: json!(e.app.tags),
+                calls: Vec::new(),
+                variables: Vec::new(),
+                outputs: Vec::new(),
+            })
+            .collect(),
+    };
+    add::<network::Network>(bp, &mut model);
+    model
+}
+
+fn add<M: ModuleBuilder>(bp: &Blueprint, model: &mut AppModel) {
+    if !M::wanted(&bp.app) {
+        return;
+    }
+    model.modules.push(Module {
+        name: M::NAME,
+        shape: M::shape(&bp.app),
+    });
+    for (env, root) in bp.environments.iter().zip(model.envs.iter_mut()) {
+        root.calls.push(M::call(&bp.app, env));
+        root.variables.extend(M::variables(&bp.app, env));
+        root.outputs.extend(M::outputs(&bp.app));
+    }
+}

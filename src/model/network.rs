@@ -1,0 +1,44 @@
+//! The network module: VPC, subnets per tier and AZ, NAT, endpoints, flow logs.
+
+use super::cidr::Ipv4Net;
+use super::subnets::SubnetPlan;
+use super::{Call, Hv, ModuleBuilder, Output, names};
+use crate::blueprint::{App, Environment};
+use serde_json::json;
+
+pub struct Network;
+
+impl ModuleBuilder for Network {
+    const NAME: &'static str = "network";
+
+    fn wanted(_app: &App) -> bool {
+        true
+    }
+
+    fn shape(app: &App) -> serde_json::Value {
+        json!({ "data_subnets": app.network.data_subnets })
+    }
+
+    fn call(app: &App, env: &Environment) -> Call {
+        let n = &env.app.network;
+        let vpc: Ipv4Net = n.cidr.parse().expect("validated CIDR");
+        let plan = SubnetPlan::new(vpc, &n.azs, n.data_subnets).expect("validated subnet plan");
+        Call::new(Self::NAME)
+            .arg("name", Hv::lit(names::prefix(&app.name, &env.name)))
+            .arg("region", Hv::lit(&app.region))
+            .group("cidr_block", Hv::lit(&n.cidr))
+            .arg("availability_zones", Hv::lit(&n.azs))
+            .arg("subnets", Hv::lit(&plan))
+            .group("nat", Hv::lit(&n.nat))
+            .arg("endpoints", Hv::lit(&n.endpoints))
+            .arg("flow_logs", Hv::lit(n.flow_logs))
+    }
+
+    fn outputs(_app: &App) -> Vec<Output> {
+        vec![Output {
+            name: "vpc_id".into(),
+            description: "The ID of the VPC".into(),
+            value: "module.network.vpc_id".into(),
+        }]
+    }
+}

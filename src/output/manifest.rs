@@ -1,0 +1,51 @@
+//! The manifest each app folder carries: which files the tool wrote and their digests. It is
+//! how `generate` knows a file is its own, whether it was edited by hand since, and what to
+//! remove when the blueprint no longer produces it.
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const FILE_NAME: &str = ".tfblueprint.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub generator: String,
+    pub blueprint: String,
+    pub blueprint_sha256: String,
+    /// Path relative to the app folder -> SHA-256 of the content.
+    pub files: BTreeMap<String, String>,
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Manifest {
+    pub fn to_text(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("manifest serializes");
+        s.push('\n');
+        s
+    }
+
+    /// The manifest in `app_dir`, if there is one. A manifest that cannot be read is an error:
+    /// guessing would risk a user's files.
+    pub fn read(app_dir: &Path) -> Result<Option<Manifest>> {
+        let path = app_dir.join(FILE_NAME);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map(Some).with_context(|| {
+                format!(
+                    "{} is not a tfblueprint manifest; move it away or restore it",
+                    path.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+# Issue 3's EC2 scenario: ECS on EC2 in bridge mode (launch template, autoscaling group, capacity
+# provider, instance target groups), three host-routed services, one a task with a sidecar.
+
+app "bridge-hosts" {
+  description = "ECS on EC2 in bridge mode with host-based routing"
+  region      = "ca-central-1"
+
+  network {
+    cidr = "10.82.0.0/16"
+    azs  = ["ca-central-1a", "ca-central-1b"]
+    nat  = "single"
+  }
+
+  cluster {
+    capacity      = "ec2"
+    instance_type = "t3.large"
+    min_size      = 2
+    max_size      = 4
+    network_mode  = "bridge"
+  }
+
+  load_balancer "public" {
+    # Placeholder: an ACM certificate for *.example.org in ca-central-1.
+    certificate   = "arn:aws:acm:ca-central-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
+    redirect_http = true
+
+    listener "https" {
+      port     = 443
+      protocol = "HTTPS"
+    }
+  }
+
+  service "blog" {
+    image         = "ghost:5-alpine"
+    port          = 2368
+    cpu           = 512
+    memory        = 1024
+    desired_count = 2
+    health_check  = "/ghost/api/admin/site/"
+    environment = {
+      url = "https://blog.example.org"
+    }
+
+    route {
+      load_balancer = "public"
+      listener      = "https"
+      hosts         = ["blog.example.org"]
+    }
+  }
+
+  service "metrics" {
+    image         = "grafana/grafana:11.2.0"
+    port          = 3000
+    cpu           = 256
+    memory        = 512
+    desired_count = 1
+    health_check  = "/api/health"
+
+    route {
+      load_balancer = "public"
+      listener      = "https"
+      hosts         = ["metrics.example.org"]
+    }
+  }
+
+  # Two containers in one task: the app and a Redis sidecar.
+  service "shop" {
+    cpu           = 512
+    memory        = 1024
+    desired_count = 2
+    health_check  = "/healthz"
+
+    container "app" {
+      repository = true
+      port       = 3000
+      environment = {
+        REDIS_URL = "redis://redis:6379" # bridge mode: the sidecar by its container name
+      }
+    }
+
+    container "redis" {
+      image = "redis:7.2-alpine"
+    }
+
+    route {
+      load_balancer = "public"
+      listener      = "https"
+      hosts         = ["shop.example.org", "www.example.org"]
+    }
+  }
+
+  environment "dev" {
+    account_id = "111111111111" # placeholder
+    cluster {
+      min_size = 1
+      max_size = 2
+    }
+    service "blog" {
+      desired_count = 1
+    }
+    service "shop" {
+      desired_count = 1
+    }
+  }
+
+  environment "prod" {
+    account_id = "222222222222" # placeholder
+    cluster {
+      instance_type = "m6i.large"
+      min_size      = 3
+      max_size      = 6
+    }
+    load_balancer "public" {
+      # Placeholder: the prod account's certificate.
+      certificate = "arn:aws:acm:ca-central-1:222222222222:certificate/11111111-1111-1111-1111-111111111111"
+    }
+    service "shop" {
+      desired_count = 4
+    }
+  }
+}
