@@ -69,6 +69,17 @@ impl Diagnostics {
         });
     }
 
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Puts `prefix` before the messages added since the list had `len` items.
+    pub fn prefix_since(&mut self, len: usize, prefix: &str) {
+        for d in &mut self.items[len..] {
+            d.message.insert_str(0, prefix);
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -93,22 +104,42 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// Edit distance counting a swap of two neighbouring characters as one edit.
 fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Formats a list of names for a message: `"a", "b" or "c"`.
 pub fn one_of<S: AsRef<str>>(names: &[S]) -> String {
+    join(names, "or")
+}
+
+/// Formats a list of names for a message: `"a", "b" and "c"`.
+pub fn all_of<S: AsRef<str>>(names: &[S]) -> String {
+    join(names, "and")
+}
+
+fn join<S: AsRef<str>>(names: &[S], word: &str) -> String {
     let quoted: Vec<String> = names
         .iter()
         .map(|n| format!("\"{}\"", n.as_ref()))
@@ -116,7 +147,7 @@ pub fn one_of<S: AsRef<str>>(names: &[S]) -> String {
     match quoted.len() {
         0 => "none".to_string(),
         1 => quoted[0].clone(),
-        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+        n => format!("{} {word} {}", quoted[..n - 1].join(", "), quoted[n - 1]),
     }
 }
 
@@ -137,5 +168,6 @@ mod tests {
     fn suggests_only_near_words() {
         assert_eq!(did_you_mean("regoin", ["region", "tags"]), Some("region"));
         assert_eq!(did_you_mean("zzz", ["region", "tags"]), None);
+        assert_eq!(did_you_mean("wbe", ["web", "api"]), Some("web"));
     }
 }

@@ -241,6 +241,7 @@ fn network(r: &mut Reader, n: &mut Network, d: &mut Diagnostics) {
         n.cidr_pos = p;
     }
     if let Some((azs, p)) = r.string_list("azs", d) {
+        n.az_pos = azs.iter().map(|(_, p)| *p).collect();
         n.azs = azs.into_iter().map(|(s, _)| s).collect();
         n.azs_pos = p;
     }
@@ -674,7 +675,10 @@ fn allow(r: &mut Reader, d: &mut Diagnostics) -> Allow {
             }
             None => d.error(
                 node.pos,
-                "`ports` must be a port \"5432\" or a range \"5699-5702\" (1-65535, low to high)",
+                format!(
+                    "`ports` must be a port \"5432\" or a range \"5699-5702\" (1-65535, low to high), not {}",
+                    super::reader::describe(&node.value)
+                ),
             ),
         }
     }
@@ -915,7 +919,16 @@ pub fn parse_ref(v: &str, pos: Pos, d: &mut Diagnostics) -> Option<Ref> {
             pos,
         }),
         _ => {
-            let kinds: Vec<String> = REF_KINDS.iter().map(|k| format!("{k}.<name>")).collect();
+            let kinds: Vec<String> = REF_KINDS
+                .iter()
+                .map(|k| {
+                    if *k == "bastion" {
+                        k.to_string()
+                    } else {
+                        format!("{k}.<name>")
+                    }
+                })
+                .collect();
             d.error(
                 pos,
                 format!(

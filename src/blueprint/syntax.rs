@@ -82,7 +82,20 @@ pub fn parse(src: &str, diags: &mut Diagnostics) -> Option<BlockNode> {
         Err(err) => {
             let loc = err.location();
             let message = err.message().trim();
-            let message = if message.is_empty() {
+            let duplicate;
+            let message = if message.contains("redefined attribute") {
+                // The parser stops at the second definition; name the key found there.
+                let key = err
+                    .line()
+                    .trim_start()
+                    .split(['=', ' '])
+                    .next()
+                    .unwrap_or_default();
+                duplicate = format!(
+                    "duplicate attribute `{key}`: each attribute may be set once per block"
+                );
+                duplicate.as_str()
+            } else if message.is_empty() {
                 "invalid HCL syntax"
             } else {
                 message
@@ -119,7 +132,9 @@ impl Reader<'_> {
                         name: attr.key.as_str().to_string(),
                         pos: self.pos(&attr.key),
                     };
+                    let before = diags.len();
                     let value = self.expr(&attr.value, diags);
+                    diags.prefix_since(before, &format!("`{}`: ", key.name));
                     attrs.push(Attr { key, value });
                 }
                 Structure::Block(block) => blocks.push(self.block(block, diags)),

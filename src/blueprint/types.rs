@@ -51,6 +51,8 @@ pub struct Network {
     pub cidr_pos: Pos,
     pub azs: Vec<String>,
     pub azs_pos: Pos,
+    /// Position of each zone in `azs`.
+    pub az_pos: Vec<Pos>,
     pub nat: String,
     pub data_subnets: bool,
     pub endpoints: Vec<String>,

@@ -4,7 +4,7 @@
 
 use super::decode::split_image;
 use super::types::*;
-use crate::diag::{Diagnostics, Pos, one_of};
+use crate::diag::{Diagnostics, Pos, all_of, did_you_mean, one_of};
 use crate::model::cidr::Ipv4Net;
 
 pub const APP_NAME_MAX: usize = 24;
@@ -250,8 +250,9 @@ fn check_services(app: &App, d: &mut Diagnostics) {
                 d.error(
                     r.load_balancer_pos,
                     format!(
-                        "unknown load_balancer \"{}\"; known load balancers are {}",
+                        "unknown load_balancer \"{}\"; {}known load balancers are {}",
                         r.load_balancer,
+                        suggest(&r.load_balancer, &names),
                         one_of(&names)
                     ),
                 );
@@ -332,8 +333,9 @@ fn check_services(app: &App, d: &mut Diagnostics) {
                     d.error(
                         m.file_system_pos,
                         format!(
-                            "unknown file_system \"{}\"; known file systems are {}",
+                            "unknown file_system \"{}\"; {}known file systems are {}",
                             m.file_system,
+                            suggest(&m.file_system, &names),
                             one_of(&names)
                         ),
                     );
@@ -343,7 +345,10 @@ fn check_services(app: &App, d: &mut Diagnostics) {
                         if !fs.access_points.iter().any(|a| &a.name == ap) {
                             let names: Vec<&str> =
                                 fs.access_points.iter().map(|a| a.name.as_str()).collect();
-                            d.error(m.access_point_pos, format!("file_system \"{}\" has no access_point \"{ap}\"; its access points are {}", fs.name, one_of(&names)));
+                            let hint = did_you_mean(ap, names.iter().copied())
+                                .map(|x| format!("did you mean \"{x}\"? "))
+                                .unwrap_or_default();
+                            d.error(m.access_point_pos, format!("file_system \"{}\" has no access_point \"{ap}\"; {hint}its access points are {}", fs.name, one_of(&names)));
                         }
                     }
                 }
@@ -535,15 +540,13 @@ fn check_environment(base: &App, env: &Environment, d: &mut Diagnostics) {
         );
     }
     for (i, az) in n.azs.iter().enumerate() {
+        let at = n.az_pos.get(i).copied().unwrap_or(n.azs_pos);
         let suffix = az.strip_prefix(app.region.as_str());
         if !suffix.is_some_and(|s| s.len() == 1 && s.chars().all(|c| c.is_ascii_lowercase())) {
-            d.error(n.azs_pos, format!("availability zone \"{az}\" is not in region \"{}\"; zones there are named like \"{}a\"", app.region, app.region));
+            d.error(at, format!("availability zone \"{az}\" is not in region \"{}\"; zones there are named like \"{}a\"", app.region, app.region));
         }
         if n.azs[..i].contains(az) {
-            d.error(
-                n.azs_pos,
-                format!("availability zone \"{az}\" is listed twice"),
-            );
+            d.error(at, format!("availability zone \"{az}\" is listed twice"));
         }
     }
     if let Some(net) = cidr {
@@ -737,7 +740,14 @@ fn check_private_network(app: &App, where_: &str, d: &mut Diagnostics) {
         };
         d.error(
             at,
-            format!("with `nat = \"none\"` tasks can reach AWS only through VPC endpoints; add {} to `endpoints`{where_}", one_of(&missing)),
+            format!("with `nat = \"none\"` tasks can reach AWS only through VPC endpoints; add {} to `endpoints`{where_}", all_of(&missing)),
         );
     }
+}
+
+/// `did you mean "x"? ` when a known name is near `word`, else nothing.
+fn suggest<S: AsRef<str>>(word: &str, names: &[S]) -> String {
+    did_you_mean(word, names.iter().map(AsRef::as_ref))
+        .map(|x| format!("did you mean \"{x}\"? "))
+        .unwrap_or_default()
 }

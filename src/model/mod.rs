@@ -164,7 +164,7 @@ pub fn build(bp: &Blueprint) -> AppModel {
             .map(|e| EnvRoot {
                 name: e.name.clone(),
                 account_id: e.account_id.clone(),
-                tags: json!(e.app.tags),
+                tags: json!(default_tags(&app.name, &e.name, &e.app.tags)),
                 calls: Vec::new(),
                 variables: Vec::new(),
                 outputs: Vec::new(),
@@ -188,4 +188,19 @@ fn add<M: ModuleBuilder>(bp: &Blueprint, model: &mut AppModel) {
         root.variables.extend(M::variables(&bp.app, env));
         root.outputs.extend(M::outputs(&bp.app));
     }
+}
+
+/// Tags every resource of an environment gets through the provider's `default_tags`: the
+/// blueprint's tags, then the app, the environment and the tool (which win).
+fn default_tags(
+    app: &str,
+    env: &str,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut all: serde_json::Map<String, serde_json::Value> =
+        tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    all.insert("Application".into(), json!(app));
+    all.insert("Environment".into(), json!(env));
+    all.insert("ManagedBy".into(), json!("tfblueprint"));
+    all
 }

@@ -16,7 +16,11 @@ impl ModuleBuilder for Network {
     }
 
     fn shape(app: &App) -> serde_json::Value {
-        json!({ "data_subnets": app.network.data_subnets })
+        json!({
+            "data_subnets": app.network.data_subnets,
+            "db_subnet_group": !app.databases.is_empty(),
+            "elasticache_subnet_group": !app.caches.is_empty(),
+        })
     }
 
     fn call(app: &App, env: &Environment) -> Call {

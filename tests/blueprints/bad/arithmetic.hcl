@@ -1,4 +1,4 @@
-# expect: 27:21 desired_count, literal
+# expect: 27:21 operation, literal
 # an arithmetic expression instead of a literal
 app "shop" {
   region = "eu-west-1"

@@ -1,4 +1,4 @@
-# expect: 19:12 two, AZ
+# expect: 8:12 Aurora, two availability zones
 # an Aurora cluster in a network of one AZ
 app "shop" {
   region = "eu-west-1"

@@ -1,4 +1,4 @@
-# expect: 28:22 db.main, database.main
+# expect: 28:22 db.main, database.<name>
 # a reference with an unknown kind
 app "shop" {
   region = "eu-west-1"

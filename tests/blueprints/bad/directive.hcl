@@ -1,4 +1,4 @@
-# expect: 5:17 template, literal
+# expect: 5:22 template directive, literal
 # a %{...} template directive in a string
 app "shop" {
   region      = "eu-west-1"

@@ -1,4 +1,4 @@
-# expect: 31:1 duplicate, app
+# expect: 31:5 exactly one, app
 # two app blocks in one file
 app "shop" {
   region = "eu-west-1"

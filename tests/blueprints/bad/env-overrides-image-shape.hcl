@@ -1,4 +1,4 @@
-# expect: 32:15 image, tag, environment
+# expect: 32:7 image, per environment, image_tag
 # an environment that swaps a service's image, not just its tag
 app "shop" {
   region = "eu-west-1"

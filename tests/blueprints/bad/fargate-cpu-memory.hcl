@@ -1,4 +1,4 @@
-# expect: 26:21 cpu, memory, Fargate
+# expect: 25:21 cpu, memory, Fargate
 # a cpu/memory pair Fargate does not offer
 app "shop" {
   region = "eu-west-1"

@@ -1,4 +1,4 @@
-# expect: 16:18 HTTPS, certificate
+# expect: 14:14 HTTPS, certificate
 # an HTTPS listener on a load balancer without a certificate
 app "shop" {
   region = "eu-west-1"

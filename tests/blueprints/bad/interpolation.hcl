@@ -1,4 +1,4 @@
-# expect: 5:17 template, literal
+# expect: 5:27 interpolation, literal
 # a ${...} template instead of a literal string
 app "shop" {
   region      = "eu-west-1"

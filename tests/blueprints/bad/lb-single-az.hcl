@@ -1,4 +1,4 @@
-# expect: 11:17 load balancer, two, AZ
+# expect: 8:12 load balancer, two availability zones
 # a load balancer in a network of one AZ
 app "shop" {
   region = "eu-west-1"

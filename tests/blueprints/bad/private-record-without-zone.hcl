@@ -1,4 +1,4 @@
-# expect: 38:20 private_zone, db
+# expect: 37:3 private_zone, private records
 # a private record without a private_zone
 app "shop" {
   region = "eu-west-1"
