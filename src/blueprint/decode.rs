@@ -775,6 +775,10 @@ fn cache(r: &mut Reader, c: &mut Cache, d: &mut Diagnostics) {
         }
     }
     r.set_int("nodes", 1, 40, &mut c.nodes, d);
+    let mut auth = String::new();
+    if r.set_enum("auth", &["iam", "none"], &mut auth, d).is_some() && !auth.is_empty() {
+        c.auth = Some(auth);
+    }
 }
 
 fn file_system(r: &mut Reader, fs: &mut FileSystem, d: &mut Diagnostics) {

@@ -233,6 +233,8 @@ pub struct Cache {
     pub version: String,
     pub node_type: String,
     pub nodes: u32,
+    /// `iam` or `none`; by default IAM where the engine supports it.
+    pub auth: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

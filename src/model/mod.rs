@@ -6,8 +6,11 @@
 //! arguments of its module calls.
 
 pub mod cidr;
+pub mod data;
+pub mod flows;
 pub mod names;
 pub mod network;
+pub mod security;
 pub mod subnets;
 
 use crate::blueprint::{App, Blueprint, Environment};
@@ -172,6 +175,12 @@ pub fn build(bp: &Blueprint) -> AppModel {
             .collect(),
     };
     add::<network::Network>(bp, &mut model);
+    add::<security::Security>(bp, &mut model);
+    add::<data::Aurora>(bp, &mut model);
+    add::<data::Elasticache>(bp, &mut model);
+    add::<data::Efs>(bp, &mut model);
+    add::<data::Dns>(bp, &mut model);
+    add::<data::Bastion>(bp, &mut model);
     model
 }
 

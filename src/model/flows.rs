@@ -1,0 +1,309 @@
+//! The security-group flow graph: every network flow the app needs, derived from routes,
+//! `uses`, mounts, `allow` blocks and the bastion. Each flow becomes one ingress rule on the
+//! receiving group and, between groups, one egress rule on the sending group.
+
+use crate::blueprint::App;
+use serde::Serialize;
+
+/// One side of a flow.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Peer {
+    /// A security group, keyed by the owner's reference (`service.web`, `cluster`, ...).
+    Group(String),
+    /// A per-environment CIDR list: `load_balancer_ingress_cidrs.<lb>` or `bastion_ssh_cidrs`.
+    Cidrs(String),
+    /// Any address (egress for AWS APIs and image registries).
+    Anywhere,
+}
+
+impl Peer {
+    pub fn label(&self) -> String {
+        match self {
+            Peer::Group(g) => g.clone(),
+            Peer::Cidrs(c) if c.starts_with("load_balancer_ingress_cidrs.") => {
+                "ingress CIDRs".into()
+            }
+            Peer::Cidrs(c) if c == "bastion_ssh_cidrs" => "SSH CIDRs".into(),
+            Peer::Cidrs(c) => c.clone(),
+            Peer::Anywhere => "internet".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Flow {
+    pub from: Peer,
+    pub to: Peer,
+    pub from_port: u16,
+    pub to_port: u16,
+    /// What the flow is for, in a few words ("PostgreSQL", "HTTPS listener").
+    pub what: String,
+}
+
+impl Flow {
+    pub fn ports(&self) -> String {
+        if self.from_port == self.to_port {
+            self.from_port.to_string()
+        } else {
+            format!("{}-{}", self.from_port, self.to_port)
+        }
+    }
+}
+
+/// The first and last port of the ephemeral range ECS gives bridge-mode containers.
+pub const EPHEMERAL: (u16, u16) = (32768, 65535);
+
+/// The port of a data store engine.
+pub fn engine_port(engine: &str) -> u16 {
+    match engine {
+        "aurora-postgresql" => 5432,
+        "aurora-mysql" => 3306,
+        "memcached" => 11211,
+        _ => 6379,
+    }
+}
+
+pub fn engine_label(engine: &str) -> &'static str {
+    match engine {
+        "aurora-postgresql" => "PostgreSQL",
+        "aurora-mysql" => "MySQL",
+        "memcached" => "Memcached",
+        "valkey" => "Valkey",
+        _ => "Redis",
+    }
+}
+
+/// True when tasks share their instance's network (EC2 in bridge mode).
+pub fn bridge(app: &App) -> bool {
+    app.cluster.capacity == "ec2" && app.cluster.network_mode == "bridge"
+}
+
+/// The security group a service's tasks use: its own, or the cluster instances' in bridge mode.
+pub fn task_group(app: &App, service: &str) -> String {
+    if bridge(app) {
+        "cluster".into()
+    } else {
+        format!("service.{service}")
+    }
+}
+
+/// The security groups the app needs, keyed by owner reference, in a stable order.
+pub fn groups(app: &App) -> Vec<(String, String, String)> {
+    let mut g = Vec::new();
+    for lb in &app.load_balancers {
+        g.push((
+            format!("load_balancer.{}", lb.name),
+            format!("lb-{}", lb.name),
+            format!("Load balancer {}", lb.name),
+        ));
+    }
+    if app.cluster.capacity == "ec2" && !app.services.is_empty() {
+        g.push((
+            "cluster".into(),
+            "cluster".into(),
+            "ECS container instances".into(),
+        ));
+    }
+    if !bridge(app) {
+        for s in &app.services {
+            g.push((
+                format!("service.{}", s.name),
+                format!("svc-{}", s.name),
+                format!("Tasks of service {}", s.name),
+            ));
+        }
+    }
+    for d in &app.databases {
+        g.push((
+            format!("database.{}", d.name),
+            format!("db-{}", d.name),
+            format!("Aurora cluster {}", d.name),
+        ));
+    }
+    for c in &app.caches {
+        g.push((
+            format!("cache.{}", c.name),
+            format!("cache-{}", c.name),
+            format!("ElastiCache {}", c.name),
+        ));
+    }
+    for f in &app.file_systems {
+        g.push((
+            format!("file_system.{}", f.name),
+            format!("efs-{}", f.name),
+            format!("EFS mount targets of {}", f.name),
+        ));
+    }
+    if app.bastion.is_some() {
+        g.push(("bastion".into(), "bastion".into(), "Bastion host".into()));
+    }
+    g
+}
+
+/// Every flow of the app, sorted and without duplicates.
+pub fn flows(app: &App) -> Vec<Flow> {
+    let mut out = Vec::new();
+    let mut add = |from: Peer, to: Peer, (a, b): (u16, u16), what: &str| {
+        if from != to {
+            out.push(Flow {
+                from,
+                to,
+                from_port: a,
+                to_port: b,
+                what: what.to_string(),
+            });
+        }
+    };
+    let group = |s: &str| Peer::Group(s.to_string());
+
+    for lb in &app.load_balancers {
+        let cidrs = Peer::Cidrs(format!("load_balancer_ingress_cidrs.{}", lb.name));
+        let me = group(&format!("load_balancer.{}", lb.name));
+        for l in &lb.listeners {
+            add(
+                cidrs.clone(),
+                me.clone(),
+                (l.port, l.port),
+                &format!("{} listener {}", l.protocol, l.name),
+            );
+        }
+        if lb.redirect_http {
+            add(
+                cidrs.clone(),
+                me.clone(),
+                (80, 80),
+                "HTTP redirect to HTTPS",
+            );
+        }
+        // Targets: services routed through this load balancer or its listeners' defaults.
+        for s in &app.services {
+            let routed = s.routes.iter().any(|r| r.load_balancer == lb.name)
+                || lb
+                    .listeners
+                    .iter()
+                    .any(|l| l.default.as_ref().is_some_and(|d| d.name == s.name));
+            let Some(port) = s.port() else { continue };
+            if !routed {
+                continue;
+            }
+            if bridge(app) {
+                add(
+                    me.clone(),
+                    group("cluster"),
+                    EPHEMERAL,
+                    "traffic and health checks to dynamic host ports",
+                );
+            } else {
+                add(
+                    me.clone(),
+                    group(&format!("service.{}", s.name)),
+                    (port, port),
+                    "traffic and health checks",
+                );
+            }
+        }
+    }
+    for s in &app.services {
+        let me = group(&task_group(app, &s.name));
+        let mut targets: Vec<String> = s.uses.iter().map(|u| u.key()).collect();
+        targets.extend(
+            s.mounts
+                .iter()
+                .map(|m| format!("file_system.{}", m.file_system)),
+        );
+        for t in targets {
+            let (kind, name) = t.split_once('.').unwrap_or((&t, ""));
+            let (port, what) = match kind {
+                "database" => app
+                    .database(name)
+                    .map(|d| (engine_port(&d.engine), engine_label(&d.engine).to_string())),
+                "cache" => app
+                    .cache(name)
+                    .map(|c| (engine_port(&c.engine), engine_label(&c.engine).to_string())),
+                "file_system" => Some((2049, "NFS".to_string())),
+                "service" => app
+                    .service(name)
+                    .and_then(|o| o.port())
+                    .map(|p| (p, format!("service {name}"))),
+                _ => None,
+            }
+            .unwrap_or((0, String::new()));
+            if port == 0 {
+                continue;
+            }
+            let to = if kind == "service" {
+                group(&task_group(app, name))
+            } else {
+                group(&t)
+            };
+            add(me.clone(), to, (port, port), &what);
+        }
+        add(
+            me.clone(),
+            Peer::Anywhere,
+            (443, 443),
+            "HTTPS to AWS APIs and image registries",
+        );
+    }
+    if app.cluster.capacity == "ec2" && !app.services.is_empty() {
+        add(
+            group("cluster"),
+            Peer::Anywhere,
+            (443, 443),
+            "HTTPS for the ECS agent and image registries",
+        );
+    }
+    for a in &app.allows {
+        let peer = |r: &crate::blueprint::Ref| match r.kind.as_str() {
+            "service" => group(&task_group(app, &r.name)),
+            _ => group(&r.key()),
+        };
+        let what = format!(
+            "allowed ports {}",
+            if a.from_port == a.to_port {
+                a.from_port.to_string()
+            } else {
+                format!("{}-{}", a.from_port, a.to_port)
+            }
+        );
+        add(peer(&a.from), peer(&a.to), (a.from_port, a.to_port), &what);
+        if a.both_ways {
+            add(peer(&a.to), peer(&a.from), (a.from_port, a.to_port), &what);
+        }
+    }
+    if let Some(b) = &app.bastion {
+        add(
+            Peer::Cidrs("bastion_ssh_cidrs".into()),
+            group("bastion"),
+            (22, 22),
+            "SSH",
+        );
+        for u in &b.uses {
+            let port = match u.kind.as_str() {
+                "database" => app.database(&u.name).map(|d| engine_port(&d.engine)),
+                "cache" => app.cache(&u.name).map(|c| engine_port(&c.engine)),
+                "file_system" => Some(2049),
+                _ => None,
+            };
+            if let Some(p) = port {
+                add(
+                    group("bastion"),
+                    group(&u.key()),
+                    (p, p),
+                    "administration from the bastion",
+                );
+            }
+        }
+        add(
+            group("bastion"),
+            Peer::Anywhere,
+            (443, 443),
+            "HTTPS for Session Manager and updates",
+        );
+    }
+    out.sort();
+    out.dedup_by(|a, b| {
+        a.from == b.from && a.to == b.to && a.from_port == b.from_port && a.to_port == b.to_port
+    });
+    out
+}
