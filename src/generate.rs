@@ -44,9 +44,20 @@ pub fn dispatch(command: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Explain { .. } | Command::Graph { .. } | Command::New { .. } => {
-            Err(anyhow!("this command is not available yet").into())
+        Command::Explain { blueprint } => {
+            let (_, bp) = load_one(&blueprint)?;
+            print!("{}", crate::report::explain(&bp.app));
+            Ok(())
         }
+        Command::Graph { blueprint, format } => {
+            let (_, bp) = load_one(&blueprint)?;
+            match format {
+                crate::cli::GraphFormat::Mermaid => print!("{}", crate::report::mermaid(&bp.app)),
+                crate::cli::GraphFormat::Dot => print!("{}", crate::report::dot(&bp.app)),
+            }
+            Ok(())
+        }
+        Command::New { preset, name, list, dir } => crate::presets::new(preset, name, list, &dir),
     }
 }
 
@@ -104,6 +115,14 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Blueprint)>> {
     }
 }
 
+fn load_one(path: &Path) -> Result<(PathBuf, Blueprint)> {
+    if path.is_dir() {
+        return Err(anyhow!("{} is a folder; give one blueprint file", path.display()).into());
+    }
+    let mut loaded = load_all(&[path.to_path_buf()])?;
+    Ok(loaded.remove(0))
+}
+
 /// Renders every file of one app, paths relative to the app folder.
 pub fn render_app(renderer: &Renderer, bp: &Blueprint, src_digest: &str) -> Result<AppOutput> {
     let model = model::build(bp);
@@ -156,6 +175,7 @@ pub fn render_model(renderer: &Renderer, model: &AppModel) -> anyhow::Result<Vec
         source => &model.source,
         app => app.clone(),
         modules => modules.clone(),
+        diagram => Value::from_safe_string(model.diagram.clone()),
         envs => model.envs.iter().map(env_value).collect::<Vec<_>>(),
     };
     files.extend(renderer.render_folder("templates/app", "", &model.source, &ctx)?);

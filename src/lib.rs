@@ -10,7 +10,9 @@ pub mod diag;
 pub mod generate;
 pub mod model;
 pub mod output;
+pub mod presets;
 pub mod render;
+pub mod report;
 
 use clap::Parser;
 use std::ffi::OsString;

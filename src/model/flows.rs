@@ -8,10 +8,10 @@ use serde::Serialize;
 /// One side of a flow.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Peer {
-    /// A security group, keyed by the owner's reference (`service.web`, `cluster`, ...).
-    Group(String),
     /// A per-environment CIDR list: `load_balancer_ingress_cidrs.<lb>` or `bastion_ssh_cidrs`.
     Cidrs(String),
+    /// A security group, keyed by the owner's reference (`service.web`, `cluster`, ...).
+    Group(String),
     /// Any address (egress for AWS APIs and image registries).
     Anywhere,
 }

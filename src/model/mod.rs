@@ -6,6 +6,7 @@
 //! arguments of its module calls.
 
 pub mod cidr;
+pub mod compute;
 pub mod data;
 pub mod flows;
 pub mod names;
@@ -130,6 +131,8 @@ pub struct EnvRoot {
 #[derive(Debug, Clone)]
 pub struct AppModel {
     pub source: String,
+    /// The architecture as a Mermaid flowchart, for the README.
+    pub diagram: String,
     pub app: serde_json::Value,
     pub modules: Vec<Module>,
     pub envs: Vec<EnvRoot>,
@@ -154,6 +157,7 @@ pub fn build(bp: &Blueprint) -> AppModel {
     let app = &bp.app;
     let mut model = AppModel {
         source: bp.source.clone(),
+        diagram: crate::report::mermaid(app),
         app: json!({
             "name": app.name,
             "description": app.description,
@@ -176,6 +180,8 @@ pub fn build(bp: &Blueprint) -> AppModel {
     };
     add::<network::Network>(bp, &mut model);
     add::<security::Security>(bp, &mut model);
+    add::<compute::Alb>(bp, &mut model);
+    add::<compute::Ecs>(bp, &mut model);
     add::<data::Aurora>(bp, &mut model);
     add::<data::Elasticache>(bp, &mut model);
     add::<data::Efs>(bp, &mut model);

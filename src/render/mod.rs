@@ -52,6 +52,7 @@ impl Renderer {
             } else {
                 // Markdown: plain text, with no line breaks from values.
                 let text = match value.as_str() {
+                    Some(s) if value.is_safe() => s.to_string(),
                     Some(s) => s.replace(['\n', '\r'], " "),
                     None => value.to_string(),
                 };
