@@ -85,7 +85,7 @@ impl Diagnostics {
     }
 
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.items.sort_by(|a, b| a.pos.cmp(&b.pos));
+        self.items.sort_by_key(|a| a.pos);
         self.items.dedup();
         self.items
     }
@@ -112,8 +112,8 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

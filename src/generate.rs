@@ -57,7 +57,12 @@ pub fn dispatch(command: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::New { preset, name, list, dir } => crate::presets::new(preset, name, list, &dir),
+        Command::New {
+            preset,
+            name,
+            list,
+            dir,
+        } => crate::presets::new(preset, name, list, &dir),
     }
 }
 

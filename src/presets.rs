@@ -8,11 +8,31 @@ use std::path::Path;
 
 /// (name, what it is, blueprint text)
 pub const PRESETS: &[(&str, &str, &str)] = &[
-    ("websight", "WebSight CMS on Fargate: nginx, cms and mongo, EFS, HTTPS on 443 and 8443", include_str!("../blueprints/websight.hcl")),
-    ("ecs-platform", "Services on ECS with EC2 instances, bridge mode, ECR per service, host routing", include_str!("../blueprints/ecs-platform.hcl")),
-    ("accurate-video", "Accurate Video: four services, PostgreSQL, Hazelcast between jobs and adapter", include_str!("../blueprints/accurate-video.hcl")),
-    ("magento", "MageCloudKit for Magento: EC2 cluster, Aurora MySQL, two Redis, EFS, bastion", include_str!("../blueprints/magento.hcl")),
-    ("fargate-api", "A REST service on Fargate with autoscaling, an SSM secret and a DNS record", include_str!("../blueprints/fargate-api.hcl")),
+    (
+        "websight",
+        "WebSight CMS on Fargate: nginx, cms and mongo, EFS, HTTPS on 443 and 8443",
+        include_str!("../blueprints/websight.hcl"),
+    ),
+    (
+        "ecs-platform",
+        "Services on ECS with EC2 instances, bridge mode, ECR per service, host routing",
+        include_str!("../blueprints/ecs-platform.hcl"),
+    ),
+    (
+        "accurate-video",
+        "Accurate Video: four services, PostgreSQL, Hazelcast between jobs and adapter",
+        include_str!("../blueprints/accurate-video.hcl"),
+    ),
+    (
+        "magento",
+        "MageCloudKit for Magento: EC2 cluster, Aurora MySQL, two Redis, EFS, bastion",
+        include_str!("../blueprints/magento.hcl"),
+    ),
+    (
+        "fargate-api",
+        "A REST service on Fargate with autoscaling, an SSM secret and a DNS record",
+        include_str!("../blueprints/fargate-api.hcl"),
+    ),
 ];
 
 pub fn new(preset: Option<String>, name: Option<String>, list: bool, dir: &Path) -> Result<()> {
@@ -25,19 +45,31 @@ pub fn new(preset: Option<String>, name: Option<String>, list: bool, dir: &Path)
     let preset = preset.unwrap_or_default();
     let Some((pname, _, text)) = PRESETS.iter().find(|(n, _, _)| *n == preset) else {
         let names: Vec<&str> = PRESETS.iter().map(|p| p.0).collect();
-        return Err(anyhow!("unknown preset \"{preset}\"; presets are {}", crate::diag::one_of(&names)).into());
+        return Err(anyhow!(
+            "unknown preset \"{preset}\"; presets are {}",
+            crate::diag::one_of(&names)
+        )
+        .into());
     };
     let name = name.unwrap_or_else(|| pname.to_string());
     let text = instantiate(text, &name);
     let path = dir.join(format!("{name}.hcl"));
     // Check the result before writing anything: a bad name is reported like any blueprint error.
-    crate::blueprint::load_str(&text, &path.display().to_string()).map_err(crate::Error::Blueprint)?;
+    crate::blueprint::load_str(&text, &path.display().to_string())
+        .map_err(crate::Error::Blueprint)?;
     if path.exists() {
-        return Err(crate::Error::Refused(anyhow!("{} already exists; nothing was written", path.display())));
+        return Err(crate::Error::Refused(anyhow!(
+            "{} already exists; nothing was written",
+            path.display()
+        )));
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-    println!("wrote {} from preset {pname}; fill in the lines marked TODO, then run `tfblueprint generate {}`", path.display(), path.display());
+    println!(
+        "wrote {} from preset {pname}; fill in the lines marked TODO, then run `tfblueprint generate {}`",
+        path.display(),
+        path.display()
+    );
     Ok(())
 }
 
@@ -50,22 +82,31 @@ pub fn instantiate(text: &str, name: &str) -> String {
         let indent = &line[..line.len() - trimmed.len()];
         let key = trimmed.split(['=', ' ']).next().unwrap_or_default();
         let mut line = line.to_string();
-        if old.is_empty() {
-            if let Some(rest) = trimmed.strip_prefix("app \"") {
-                old = rest.split('"').next().unwrap_or_default().to_string();
-                line = format!("{indent}app \"{name}\" {{");
-            }
+        if old.is_empty()
+            && let Some(rest) = trimmed.strip_prefix("app \"")
+        {
+            old = rest.split('"').next().unwrap_or_default().to_string();
+            line = format!("{indent}app \"{name}\" {{");
         }
-        let value = |v: &str| trimmed.split_once('=').map(|(k, _)| format!("{indent}{}= {v}", k)).unwrap_or_default();
+        let value = |v: &str| {
+            trimmed
+                .split_once('=')
+                .map(|(k, _)| format!("{indent}{}= {v}", k))
+                .unwrap_or_default()
+        };
         match key {
-            "account_id" => line = value("\"000000000000\" # TODO: the AWS account id of this environment"),
+            "account_id" => {
+                line = value("\"000000000000\" # TODO: the AWS account id of this environment")
+            }
             "certificate" => {
                 let region = trimmed.split(':').nth(3).unwrap_or("us-east-1");
                 line = value(&format!(
                     "\"arn:aws:acm:{region}:000000000000:certificate/00000000-0000-0000-0000-000000000000\" # TODO: your ACM certificate ARN"
                 ));
             }
-            "zone_id" => line = value("\"Z00000000000000000000\" # TODO: your public hosted zone id"),
+            "zone_id" => {
+                line = value("\"Z00000000000000000000\" # TODO: your public hosted zone id")
+            }
             _ => {}
         }
         if !old.is_empty() && old != name {
@@ -85,9 +126,13 @@ mod tests {
     fn every_preset_instantiates_to_a_valid_blueprint_with_placeholders() {
         for (name, _, text) in PRESETS {
             let new = instantiate(text, "acme");
-            let bp = crate::blueprint::load_str(&new, "acme.hcl").unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            let bp = crate::blueprint::load_str(&new, "acme.hcl")
+                .unwrap_or_else(|e| panic!("{name}: {e:?}"));
             assert_eq!(bp.app.name, "acme");
-            assert!(!new.contains("111111111111") && !new.contains("222222222222"), "{name}");
+            assert!(
+                !new.contains("111111111111") && !new.contains("222222222222"),
+                "{name}"
+            );
             assert!(new.contains("TODO"), "{name} has no placeholder");
         }
     }

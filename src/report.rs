@@ -9,7 +9,14 @@ use std::fmt::Write;
 pub fn explain(app: &App) -> String {
     let rows: Vec<[String; 4]> = flows::flows(app)
         .into_iter()
-        .map(|f| [f.from.label(), f.to.label(), format!("tcp/{}", f.ports()), f.what.clone()])
+        .map(|f| {
+            [
+                f.from.label(),
+                f.to.label(),
+                format!("tcp/{}", f.ports()),
+                f.what.clone(),
+            ]
+        })
         .collect();
     let header = ["FROM", "TO", "PORTS", "WHY"];
     let mut widths = header.map(str::len);
@@ -65,16 +72,28 @@ fn graph(app: &App) -> Graph {
     let mut nodes = Vec::new();
     let mut edges: Vec<(String, String, String)> = Vec::new();
     if app.load_balancers.iter().any(|l| !l.internal) {
-        nodes.push(Node { id: "clients".into(), label: "Internet".into(), shape: Shape::Actor });
+        nodes.push(Node {
+            id: "clients".into(),
+            label: "Internet".into(),
+            shape: Shape::Actor,
+        });
     }
     for lb in &app.load_balancers {
         let kind = if lb.internal { "internal ALB" } else { "ALB" };
-        nodes.push(Node { id: id("lb", &lb.name), label: format!("{kind} {}", lb.name), shape: Shape::Box });
+        nodes.push(Node {
+            id: id("lb", &lb.name),
+            label: format!("{kind} {}", lb.name),
+            shape: Shape::Box,
+        });
         let mut ports: Vec<String> = lb.listeners.iter().map(|l| l.port.to_string()).collect();
         if lb.redirect_http {
             ports.insert(0, "80".into());
         }
-        let from = if lb.internal { None } else { Some("clients".to_string()) };
+        let from = if lb.internal {
+            None
+        } else {
+            Some("clients".to_string())
+        };
         if let Some(from) = from {
             edges.push((from, id("lb", &lb.name), ports.join(", ")));
         }
@@ -83,42 +102,83 @@ fn graph(app: &App) -> Graph {
         let containers = if s.single_container {
             String::new()
         } else {
-            format!(" ({})", s.containers.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(" + "))
+            format!(
+                " ({})",
+                s.containers
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            )
         };
-        nodes.push(Node { id: id("svc", &s.name), label: format!("service {}{containers}", s.name), shape: Shape::Box });
+        nodes.push(Node {
+            id: id("svc", &s.name),
+            label: format!("service {}{containers}", s.name),
+            shape: Shape::Box,
+        });
         for lb in &app.load_balancers {
             let routed = s.routes.iter().any(|r| r.load_balancer == lb.name)
-                || lb.listeners.iter().any(|l| l.default.as_ref().is_some_and(|d| d.name == s.name));
+                || lb
+                    .listeners
+                    .iter()
+                    .any(|l| l.default.as_ref().is_some_and(|d| d.name == s.name));
             if let (true, Some(p)) = (routed, s.port()) {
                 edges.push((id("lb", &lb.name), id("svc", &s.name), p.to_string()));
             }
         }
     }
     for d in &app.databases {
-        nodes.push(Node { id: id("db", &d.name), label: format!("Aurora {} {}", engine_label(&d.engine), d.name), shape: Shape::Store });
+        nodes.push(Node {
+            id: id("db", &d.name),
+            label: format!("Aurora {} {}", engine_label(&d.engine), d.name),
+            shape: Shape::Store,
+        });
     }
     for c in &app.caches {
-        nodes.push(Node { id: id("cache", &c.name), label: format!("{} {}", engine_label(&c.engine), c.name), shape: Shape::Store });
+        nodes.push(Node {
+            id: id("cache", &c.name),
+            label: format!("{} {}", engine_label(&c.engine), c.name),
+            shape: Shape::Store,
+        });
     }
     for f in &app.file_systems {
-        nodes.push(Node { id: id("fs", &f.name), label: format!("EFS {}", f.name), shape: Shape::Store });
+        nodes.push(Node {
+            id: id("fs", &f.name),
+            label: format!("EFS {}", f.name),
+            shape: Shape::Store,
+        });
     }
     if app.bastion.is_some() {
-        nodes.push(Node { id: "bastion".into(), label: "bastion".into(), shape: Shape::Box });
+        nodes.push(Node {
+            id: "bastion".into(),
+            label: "bastion".into(),
+            shape: Shape::Box,
+        });
     }
     let target = |key: &str| -> Option<(String, String)> {
         let (kind, name) = key.split_once('.')?;
         match kind {
-            "database" => app.database(name).map(|d| (id("db", name), flows::engine_port(&d.engine).to_string())),
-            "cache" => app.cache(name).map(|c| (id("cache", name), flows::engine_port(&c.engine).to_string())),
+            "database" => app
+                .database(name)
+                .map(|d| (id("db", name), flows::engine_port(&d.engine).to_string())),
+            "cache" => app
+                .cache(name)
+                .map(|c| (id("cache", name), flows::engine_port(&c.engine).to_string())),
             "file_system" => Some((id("fs", name), "2049".into())),
-            "service" => app.service(name).and_then(|s| s.port()).map(|p| (id("svc", name), p.to_string())),
+            "service" => app
+                .service(name)
+                .and_then(|s| s.port())
+                .map(|p| (id("svc", name), p.to_string())),
             _ => None,
         }
     };
     for s in &app.services {
         let mut keys: Vec<String> = s.uses.iter().map(|u| u.key()).collect();
-        keys.extend(s.mounts.iter().map(|m| format!("file_system.{}", m.file_system)));
+        keys.extend(
+            s.mounts
+                .iter()
+                .map(|m| format!("file_system.{}", m.file_system)),
+        );
         keys.sort();
         keys.dedup();
         for k in keys {
@@ -135,7 +195,11 @@ fn graph(app: &App) -> Graph {
             "cache" => id("cache", &r.name),
             _ => id("fs", &r.name),
         };
-        let ports = if a.from_port == a.to_port { a.from_port.to_string() } else { format!("{}-{}", a.from_port, a.to_port) };
+        let ports = if a.from_port == a.to_port {
+            a.from_port.to_string()
+        } else {
+            format!("{}-{}", a.from_port, a.to_port)
+        };
         edges.push((node(&a.from), node(&a.to), ports.clone()));
         if a.both_ways {
             edges.push((node(&a.to), node(&a.from), ports));
@@ -172,14 +236,22 @@ pub fn mermaid(app: &App) -> String {
 /// The architecture as a Graphviz DOT digraph.
 pub fn dot(app: &App) -> String {
     let g = graph(app);
-    let mut out = format!("digraph \"{}\" {{\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n", app.name);
+    let mut out = format!(
+        "digraph \"{}\" {{\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n",
+        app.name
+    );
     for n in &g.nodes {
         let shape = match n.shape {
             Shape::Actor => "ellipse",
             Shape::Box => "box",
             Shape::Store => "cylinder",
         };
-        let _ = writeln!(out, "  {} [label=\"{}\", shape={shape}];", n.id, n.label.replace('"', "\\\""));
+        let _ = writeln!(
+            out,
+            "  {} [label=\"{}\", shape={shape}];",
+            n.id,
+            n.label.replace('"', "\\\"")
+        );
     }
     for (a, b, label) in &g.edges {
         let _ = writeln!(out, "  {a} -> {b} [label=\"{label}\"];");

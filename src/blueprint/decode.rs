@@ -392,10 +392,25 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
         s.containers = vec![c];
     }
     if r.is_override() {
-        // An environment may change the image tag of every container of the service.
+        // An environment may change the image tag of the service's own images: its ECR
+        // repositories, or else the container that receives traffic (sidecars keep theirs).
         if let Some((tag, p)) = r.string("image_tag", d) {
             check_tag(&tag, p, d);
-            for c in &mut s.containers {
+            let own: Vec<String> = if s.containers.iter().any(|c| c.repository) {
+                s.containers
+                    .iter()
+                    .filter(|c| c.repository)
+                    .map(|c| c.name.clone())
+                    .collect()
+            } else {
+                let primary = s
+                    .containers
+                    .iter()
+                    .find(|c| c.port.is_some())
+                    .or(s.containers.first());
+                primary.map(|c| c.name.clone()).into_iter().collect()
+            };
+            for c in s.containers.iter_mut().filter(|c| own.contains(&c.name)) {
                 c.image_tag = tag.clone();
                 if let Some(image) = &c.image {
                     c.image = Some(format!("{}:{tag}", split_image(image).0));
@@ -458,7 +473,19 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
         mr.finish(d);
         s.mounts.push(m);
     }
-    if let Some(b) = r.single("autoscaling", d) {
+    if let Some(b) = r.single("autoscaling", d).filter(|b| {
+        let adds = r.is_override() && s.autoscaling.is_none();
+        if adds {
+            d.error(
+                b.pos,
+                format!(
+                    "service \"{}\" has no autoscaling, so an environment cannot add it (that would change the shape every environment shares); give the service an `autoscaling` block and override its values here",
+                    s.name
+                ),
+            );
+        }
+        !adds
+    }) {
         let mut a = s.autoscaling.clone().unwrap_or(Autoscaling {
             pos: b.pos,
             min: 1,
@@ -712,6 +739,15 @@ fn database(r: &mut Reader, db: &mut Database, d: &mut Diagnostics) {
             d.error(p, format!("`instance_class` is an Aurora class such as \"db.r6g.large\" or \"db.serverless\", not \"{}\"", db.instance_class));
         }
     }
+    let has_serverless_block = r
+        .raw_block()
+        .blocks
+        .iter()
+        .any(|b| b.ident.name == "serverless");
+    if r.is_override() && db.instance_class != "db.serverless" && !has_serverless_block {
+        // An environment that picks a provisioned class leaves Serverless v2.
+        db.serverless = None;
+    }
     if let Some(b) = r.single("serverless", d) {
         let mut s = db.serverless.clone().unwrap_or(Serverless {
             pos: b.pos,
@@ -769,10 +805,16 @@ fn cache(r: &mut Reader, c: &mut Cache, d: &mut Diagnostics) {
     }
     r.set_enum("engine", CACHE_ENGINES, &mut c.engine, d);
     r.set_string("version", &mut c.version, d);
-    if let Some(p) = r.set_string("node_type", &mut c.node_type, d) {
-        if !c.node_type.starts_with("cache.") {
-            d.error(p, format!("`node_type` is an ElastiCache node type such as \"cache.t4g.small\", not \"{}\"", c.node_type));
-        }
+    if let Some(p) = r.set_string("node_type", &mut c.node_type, d)
+        && !c.node_type.starts_with("cache.")
+    {
+        d.error(
+            p,
+            format!(
+                "`node_type` is an ElastiCache node type such as \"cache.t4g.small\", not \"{}\"",
+                c.node_type
+            ),
+        );
     }
     r.set_int("nodes", 1, 40, &mut c.nodes, d);
     let mut auth = String::new();
@@ -791,6 +833,12 @@ fn file_system(r: &mut Reader, fs: &mut FileSystem, d: &mut Diagnostics) {
     fs.provisioned_mibps = r
         .opt_int("provisioned_mibps", 1, 10240, d)
         .map(|v| v as u32);
+    if fs.throughput_mode != "provisioned" && fs.provisioned_mibps.is_some() {
+        d.error(
+            fs.pos,
+            "`provisioned_mibps` applies only with `throughput_mode = \"provisioned\"`",
+        );
+    }
     if fs.throughput_mode == "provisioned" && fs.provisioned_mibps.is_none() {
         d.error(
             fs.pos,
@@ -837,10 +885,10 @@ fn dns(r: &mut Reader, dns: &mut Dns, d: &mut Diagnostics) {
     if let Some((v, _)) = r.string("zone_id", d) {
         dns.zone_id = Some(v);
     }
-    if !r.is_override() {
-        if let Some((v, _)) = r.string("private_zone", d) {
-            dns.private_zone = Some(v);
-        }
+    if !r.is_override()
+        && let Some((v, _)) = r.string("private_zone", d)
+    {
+        dns.private_zone = Some(v);
     }
     for (name, pos, b) in r.labeled("record", d) {
         if r.is_override() {
@@ -897,13 +945,13 @@ fn bastion(r: &mut Reader, b: &mut Bastion, d: &mut Diagnostics) {
         b.ssh_cidrs = cidrs.into_iter().map(|x| x.0).collect();
         b.ssh_cidrs_pos = p;
     }
-    if !r.is_override() {
-        if let Some((items, _)) = r.string_list("uses", d) {
-            b.uses = items
-                .into_iter()
-                .filter_map(|(v, p)| parse_ref(&v, p, d))
-                .collect();
-        }
+    if !r.is_override()
+        && let Some((items, _)) = r.string_list("uses", d)
+    {
+        b.uses = items
+            .into_iter()
+            .filter_map(|(v, p)| parse_ref(&v, p, d))
+            .collect();
     }
 }
 

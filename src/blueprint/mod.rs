@@ -19,10 +19,10 @@ pub fn load_str(src: &str, display: &str) -> Result<Blueprint, Vec<Diagnostic>> 
         .map_or_else(|| display.to_string(), |n| n.to_string_lossy().into_owned());
     let blueprint =
         syntax::parse(src, &mut d).and_then(|tree| decode::decode(&tree, &source, &mut d));
-    if let Some(bp) = &blueprint {
-        if d.is_empty() {
-            validate::check_app(&bp.app, &bp.environments, &mut d);
-        }
+    if let Some(bp) = &blueprint
+        && d.is_empty()
+    {
+        validate::check_app(&bp.app, &bp.environments, &mut d);
     }
     match blueprint {
         Some(bp) if d.is_empty() => Ok(bp),

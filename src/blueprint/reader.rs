@@ -94,7 +94,14 @@ impl<'a> Reader<'a> {
     pub fn attr(&mut self, key: &'static str, d: &mut Diagnostics) -> Option<&'a Node> {
         self.known_attrs.push(key);
         let attr: &'a Attr = self.block.attrs.iter().find(|a| a.key.name == key)?;
-        if !self.permitted(key, attr.key.pos, d) || attr.value.value == Value::Null {
+        if !self.permitted(key, attr.key.pos, d) || attr.value.value == Value::Invalid {
+            return None;
+        }
+        if attr.value.value == Value::Null {
+            d.error(
+                attr.value.pos,
+                format!("`{key}` cannot be null; leave it out to use its default"),
+            );
             return None;
         }
         Some(&attr.value)

@@ -12,6 +12,8 @@ use hcl_edit::template::{Element, Template};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
+    /// Stands for a value that was already reported as an error.
+    Invalid,
     Bool(bool),
     Number(f64),
     String(String),
@@ -23,6 +25,7 @@ impl Value {
     pub fn kind(&self) -> &'static str {
         match self {
             Value::Null => "null",
+            Value::Invalid => "an invalid value",
             Value::Bool(_) => "a bool",
             Value::Number(_) => "a number",
             Value::String(_) => "a string",
@@ -196,7 +199,7 @@ impl Reader<'_> {
                     pos,
                     format!("`{name}` is a reference, but only literal values are allowed{hint}"),
                 );
-                Value::Null
+                Value::Invalid
             }
             Expression::Traversal(t) => {
                 let text = self.text(expr).unwrap_or_else(|| format!("{}", t.expr));
@@ -204,7 +207,7 @@ impl Reader<'_> {
                     pos,
                     format!("`{text}` is a reference, but only literal values are allowed; refer to parts of the blueprint with strings such as \"service.web\", and put per-environment values in an `environment` block"),
                 );
-                Value::Null
+                Value::Invalid
             }
             Expression::FuncCall(call) => {
                 diags.error(
@@ -214,15 +217,15 @@ impl Reader<'_> {
                         call.name.name.as_str()
                     ),
                 );
-                Value::Null
+                Value::Invalid
             }
             Expression::Conditional(_) => {
                 diags.error(pos, "a conditional expression is not allowed: blueprint values are literals; use an `environment` block for values that differ");
-                Value::Null
+                Value::Invalid
             }
             Expression::ForExpr(_) => {
                 diags.error(pos, "a `for` expression is not allowed: blueprint values are literals; write the list or object out");
-                Value::Null
+                Value::Invalid
             }
             Expression::UnaryOp(op) => {
                 // `-1` is a literal negative number in HCL's eyes.
@@ -235,12 +238,12 @@ impl Reader<'_> {
                         pos,
                         "an operation is not allowed: blueprint values are literals",
                     );
-                    Value::Null
+                    Value::Invalid
                 }
             }
             Expression::BinaryOp(_) => {
                 diags.error(pos, "an operation is not allowed: blueprint values are literals; write the computed value");
-                Value::Null
+                Value::Invalid
             }
         };
         Node { value, pos }
@@ -263,7 +266,7 @@ impl Reader<'_> {
                         name: format_number(n),
                         pos: node.pos,
                     },
-                    Value::Null => Key {
+                    Value::Null | Value::Invalid => Key {
                         name: String::new(),
                         pos: node.pos,
                     },
@@ -297,14 +300,14 @@ impl Reader<'_> {
                         if at.line == 0 { pos } else { at },
                         "template interpolation `${...}` is not allowed: blueprint values are literals; write `$${` for a literal \"${\"",
                     );
-                    return Value::Null;
+                    return Value::Invalid;
                 }
                 Element::Directive(d) => {
                     diags.error(
                         self.pos(d.as_ref()),
                         "template directive `%{...}` is not allowed: blueprint values are literals; write `%%{` for a literal \"%{\"",
                     );
-                    return Value::Null;
+                    return Value::Invalid;
                 }
             }
         }
@@ -374,7 +377,9 @@ mod tests {
             Some("t.hcl:1:5")
         );
         assert!(errors("a = \"x-${var.y}\"\n")[0].contains("interpolation"));
-        assert!(errors("\n\nb = upper(\"x\")\n")[0].starts_with("t.hcl:3:5: function call `upper"));
+        assert!(
+            errors("\n\nb = upper(\"x\")\n")[0].starts_with("t.hcl:3:5: `b`: function call `upper")
+        );
         assert!(errors("c = 1 + 2\n")[0].contains("operation"));
         assert_eq!(
             parse_ok("n = -1\n").attrs[0].value.value,

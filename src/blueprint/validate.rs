@@ -75,6 +75,7 @@ pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     check_services(app, d);
     check_allows(app, d);
     check_data(app, d);
+    check_derived(app, envs, d);
     for env in envs {
         check_environment(app, env, d);
     }
@@ -128,12 +129,12 @@ fn valid_region(r: &str) -> bool {
 pub fn fargate_size_ok(cpu: u32, memory: u32) -> bool {
     match cpu {
         256 => [512, 1024, 2048].contains(&memory),
-        512 => (1024..=4096).contains(&memory) && memory % 1024 == 0,
-        1024 => (2048..=8192).contains(&memory) && memory % 1024 == 0,
-        2048 => (4096..=16384).contains(&memory) && memory % 1024 == 0,
-        4096 => (8192..=30720).contains(&memory) && memory % 1024 == 0,
-        8192 => (16384..=61440).contains(&memory) && memory % 4096 == 0,
-        16384 => (32768..=122880).contains(&memory) && memory % 8192 == 0,
+        512 => (1024..=4096).contains(&memory) && memory.is_multiple_of(1024),
+        1024 => (2048..=8192).contains(&memory) && memory.is_multiple_of(1024),
+        2048 => (4096..=16384).contains(&memory) && memory.is_multiple_of(1024),
+        4096 => (8192..=30720).contains(&memory) && memory.is_multiple_of(1024),
+        8192 => (16384..=61440).contains(&memory) && memory.is_multiple_of(4096),
+        16384 => (32768..=122880).contains(&memory) && memory.is_multiple_of(8192),
         _ => false,
     }
 }
@@ -341,15 +342,15 @@ fn check_services(app: &App, d: &mut Diagnostics) {
                     );
                 }
                 Some(fs) => {
-                    if let Some(ap) = &m.access_point {
-                        if !fs.access_points.iter().any(|a| &a.name == ap) {
-                            let names: Vec<&str> =
-                                fs.access_points.iter().map(|a| a.name.as_str()).collect();
-                            let hint = did_you_mean(ap, names.iter().copied())
-                                .map(|x| format!("did you mean \"{x}\"? "))
-                                .unwrap_or_default();
-                            d.error(m.access_point_pos, format!("file_system \"{}\" has no access_point \"{ap}\"; {hint}its access points are {}", fs.name, one_of(&names)));
-                        }
+                    if let Some(ap) = &m.access_point
+                        && !fs.access_points.iter().any(|a| &a.name == ap)
+                    {
+                        let names: Vec<&str> =
+                            fs.access_points.iter().map(|a| a.name.as_str()).collect();
+                        let hint = did_you_mean(ap, names.iter().copied())
+                            .map(|x| format!("did you mean \"{x}\"? "))
+                            .unwrap_or_default();
+                        d.error(m.access_point_pos, format!("file_system \"{}\" has no access_point \"{ap}\"; {hint}its access points are {}", fs.name, one_of(&names)));
                     }
                 }
             }
@@ -365,29 +366,29 @@ fn check_services(app: &App, d: &mut Diagnostics) {
                 );
             }
         }
-        if let Some(a) = &s.autoscaling {
-            if a.requests.is_some() && s.routes.is_empty() && !is_default_target(app, &s.name) {
-                d.error(a.pos, format!("autoscaling on `requests` needs the service to be behind a load balancer, but service \"{}\" has no route", s.name));
-            }
+        if let Some(a) = &s.autoscaling
+            && a.requests.is_some()
+            && s.routes.is_empty()
+            && !is_default_target(app, &s.name)
+        {
+            d.error(a.pos, format!("autoscaling on `requests` needs the service to be behind a load balancer, but service \"{}\" has no route", s.name));
         }
         for c in &s.containers {
-            if let Some(image) = &c.image {
-                if split_image(image).0.is_empty() {
-                    d.error(c.pos, format!("image \"{image}\" names no repository"));
-                }
+            if let Some(image) = &c.image
+                && split_image(image).0.is_empty()
+            {
+                d.error(c.pos, format!("image \"{image}\" names no repository"));
             }
         }
     }
     for lb in &app.load_balancers {
         for l in &lb.listeners {
-            if let Some(r) = &l.default {
-                if check_ref(app, r, &["service"], d) {
-                    if let Some(s) = app.service(&r.name) {
-                        if s.port().is_none() {
-                            d.error(r.pos, format!("service \"{}\" has no container with a `port`, so it cannot be a listener's default", s.name));
-                        }
-                    }
-                }
+            if let Some(r) = &l.default
+                && check_ref(app, r, &["service"], d)
+                && let Some(s) = app.service(&r.name)
+                && s.port().is_none()
+            {
+                d.error(r.pos, format!("service \"{}\" has no container with a `port`, so it cannot be a listener's default", s.name));
             }
         }
     }
@@ -549,12 +550,12 @@ fn check_environment(base: &App, env: &Environment, d: &mut Diagnostics) {
             d.error(at, format!("availability zone \"{az}\" is listed twice"));
         }
     }
-    if let Some(net) = cidr {
-        if !n.azs.is_empty() && n.azs.len() <= 6 {
-            if let Err(msg) = crate::model::subnets::SubnetPlan::new(net, &n.azs, n.data_subnets) {
-                d.error(n.cidr_pos, msg);
-            }
-        }
+    if let Some(net) = cidr
+        && !n.azs.is_empty()
+        && n.azs.len() <= 6
+        && let Err(msg) = crate::model::subnets::SubnetPlan::new(net, &n.azs, n.data_subnets)
+    {
+        d.error(n.cidr_pos, msg);
     }
     let where_ = if env.name == "default" {
         String::new()
@@ -587,16 +588,16 @@ fn check_environment(base: &App, env: &Environment, d: &mut Diagnostics) {
                 ),
             );
         }
-        if let Some(a) = &s.autoscaling {
-            if a.min > a.max {
-                d.error(
-                    a.pos,
-                    format!(
-                        "service \"{}\": autoscaling `min` ({}) is greater than `max` ({}){where_}",
-                        s.name, a.min, a.max
-                    ),
-                );
-            }
+        if let Some(a) = &s.autoscaling
+            && a.min > a.max
+        {
+            d.error(
+                a.pos,
+                format!(
+                    "service \"{}\": autoscaling `min` ({}) is greater than `max` ({}){where_}",
+                    s.name, a.min, a.max
+                ),
+            );
         }
     }
     for lb in &app.load_balancers {
@@ -750,4 +751,146 @@ fn suggest<S: AsRef<str>>(word: &str, names: &[S]) -> String {
     did_you_mean(word, names.iter().map(AsRef::as_ref))
         .map(|x| format!("did you mean \"{x}\"? "))
         .unwrap_or_default()
+}
+
+/// Whether a cache engine and version support IAM authentication.
+pub fn cache_supports_iam(c: &Cache) -> bool {
+    match c.engine.as_str() {
+        "valkey" => true,
+        "redis" => c
+            .version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok())
+            .is_some_and(|m| m >= 7),
+        _ => false,
+    }
+}
+
+/// Rules on derived names and on combinations that AWS would refuse at apply time.
+pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
+    for c in &app.caches {
+        if c.auth.as_deref() == Some("iam") && !cache_supports_iam(c) {
+            d.error(
+                c.pos,
+                format!(
+                    "cache \"{}\": `auth = \"iam\"` needs Valkey or Redis 7 or later, not {} {}; use `auth = \"none\"`",
+                    c.name, c.engine, c.version
+                ),
+            );
+        }
+    }
+    for s in &app.services {
+        // Every environment variable a container gets: its own and those `uses` derives.
+        let mut names: Vec<(String, String)> = Vec::new();
+        for c in &s.containers {
+            for k in c.environment.keys().chain(c.secrets.keys()) {
+                names.push((k.clone(), format!("container \"{}\"", c.name)));
+            }
+        }
+        for u in &s.uses {
+            if u.kind == "service"
+                && let Some(t) = app.service(&u.name)
+                && t.port().is_none()
+            {
+                d.error(u.pos, format!("service \"{}\" has no container with a `port`, so there is nothing to `use` on it", t.name));
+            }
+            let prefix = format!(
+                "{}_{}",
+                u.kind.to_ascii_uppercase(),
+                u.name.to_ascii_uppercase().replace('-', "_")
+            );
+            let suffixes: &[&str] = match u.kind.as_str() {
+                "database" => &[
+                    "HOST",
+                    "READER_HOST",
+                    "PORT",
+                    "NAME",
+                    "USERNAME",
+                    "PASSWORD",
+                ],
+                "cache" => &["HOST", "PORT", "TLS", "USER"],
+                "file_system" => &["ID", "HOST"],
+                _ => &["HOST", "PORT"],
+            };
+            for suffix in suffixes {
+                let name = format!("{prefix}_{suffix}");
+                if let Some((_, owner)) = names.iter().find(|(n, _)| *n == name) {
+                    d.error(
+                        u.pos,
+                        format!("`uses = \"{}\"` sets the variable {name}, which {owner} of service \"{}\" also sets; rename one of them", u.key(), s.name),
+                    );
+                }
+                names.push((name, format!("`uses = \"{}\"`", u.key())));
+            }
+        }
+    }
+    for lb in &app.load_balancers {
+        for l in &lb.listeners {
+            let mut seen: Vec<u32> = Vec::new();
+            for s in &app.services {
+                for r in s
+                    .routes
+                    .iter()
+                    .filter(|r| r.load_balancer == lb.name && r.listener == l.name)
+                {
+                    if let Some(p) = r.priority {
+                        if seen.contains(&p) {
+                            d.error(r.pos, format!("two routes on listener \"{}\" have priority {p}; priorities are unique per listener", l.name));
+                        }
+                        seen.push(p);
+                    }
+                }
+            }
+        }
+    }
+    for env in envs {
+        let e = &env.app;
+        let where_ = if env.name == "default" {
+            String::new()
+        } else {
+            format!(" (environment \"{}\")", env.name)
+        };
+        if e.cluster.capacity == "ec2" && e.network.nat == "none" && !e.services.is_empty() {
+            d.error(
+                e.network.pos,
+                format!("EC2 container instances need NAT to reach the ECS service (there are no VPC endpoints for it here); use `nat = \"single\"` or Fargate{where_}"),
+            );
+        }
+        if e.cluster.min_size > e.cluster.max_size && app.cluster.min_size <= app.cluster.max_size {
+            d.error(
+                e.cluster.pos,
+                format!(
+                    "cluster `min_size` ({}) is greater than `max_size` ({}){where_}",
+                    e.cluster.min_size, e.cluster.max_size
+                ),
+            );
+        }
+        for c in &e.caches {
+            if c.engine != "memcached"
+                && c.nodes > 6
+                && app.cache(&c.name).is_some_and(|b| b.nodes <= 6)
+            {
+                d.error(
+                    c.pos,
+                    format!(
+                        "cache \"{}\": a {} replication group has 1 to 6 nodes{where_}",
+                        c.name, c.engine
+                    ),
+                );
+            }
+        }
+        for (k, v) in &e.tags {
+            if (k.is_empty() || k.len() > 128 || v.len() > 256 || k.starts_with("aws:"))
+                && !app.tags.contains_key(k)
+            {
+                d.error(env.pos, format!("tag \"{k}\" is not a valid AWS tag (keys 1-128 characters, not starting with \"aws:\"; values at most 256){where_}"));
+            }
+        }
+        if let Some(dns) = &e.dns {
+            for r in &dns.records {
+                check_dns_name(&r.name, r.pos, d);
+            }
+        }
+    }
 }

@@ -12,7 +12,11 @@ use sha2::{Digest, Sha256};
 /// The key of a container's image tag and ECR repository: `<service>` for a single-container
 /// service, `<service>-<container>` otherwise.
 pub fn container_key(s: &Service, c: &Container) -> String {
-    if s.single_container { s.name.clone() } else { format!("{}-{}", s.name, c.name) }
+    if s.single_container {
+        s.name.clone()
+    } else {
+        format!("{}-{}", s.name, c.name)
+    }
 }
 
 /// Load balancers a service is a target of (by a route or a listener default), in order.
@@ -21,7 +25,10 @@ pub fn target_lbs<'a>(app: &'a App, s: &Service) -> Vec<&'a LoadBalancer> {
         .iter()
         .filter(|lb| {
             s.routes.iter().any(|r| r.load_balancer == lb.name)
-                || lb.listeners.iter().any(|l| l.default.as_ref().is_some_and(|d| d.name == s.name))
+                || lb
+                    .listeners
+                    .iter()
+                    .any(|l| l.default.as_ref().is_some_and(|d| d.name == s.name))
         })
         .collect()
 }
@@ -51,14 +58,22 @@ impl ModuleBuilder for Ecs {
                     .map(|c| {
                         let key = container_key(s, c);
                         if c.repository {
-                            repositories.insert(key.clone(), json!({"service": s.name, "container": c.name}));
+                            repositories.insert(
+                                key.clone(),
+                                json!({"service": s.name, "container": c.name}),
+                            );
                         }
                         let pinned = c.image.as_deref().is_some_and(has_digest);
-                        let image = c.image.as_deref().map(|i| if pinned { i } else { split_image(i).0 });
+                        let image = c
+                            .image
+                            .as_deref()
+                            .map(|i| if pinned { i } else { split_image(i).0 });
                         let secrets: Map<String, Value> = c
                             .secrets
                             .iter()
-                            .map(|(k, v)| (k.clone(), json!({"source": v.store, "reference": v.name})))
+                            .map(|(k, v)| {
+                                (k.clone(), json!({"source": v.store, "reference": v.name}))
+                            })
                             .collect();
                         json!({
                             "name": c.name,
@@ -81,8 +96,10 @@ impl ModuleBuilder for Ecs {
                     .find(|c| c.port.is_some() && c.essential)
                     .or_else(|| s.containers.first())
                     .map(|c| c.name.clone());
-                let target_groups: Vec<String> =
-                    target_lbs(app, s).iter().map(|lb| format!("{}.{}", s.name, lb.name)).collect();
+                let target_groups: Vec<String> = target_lbs(app, s)
+                    .iter()
+                    .map(|lb| format!("{}.{}", s.name, lb.name))
+                    .collect();
                 let mounts: Vec<Value> = s
                     .mounts
                     .iter()
@@ -136,8 +153,14 @@ impl ModuleBuilder for Ecs {
         let mut call = Call::new(Self::NAME)
             .arg("name", Hv::lit(names::prefix(&app.name, &env.name)))
             .arg("vpc_id", Hv::expr("module.network.vpc_id"))
-            .arg("private_subnet_ids", Hv::expr("module.network.private_subnet_ids"))
-            .arg("security_group_ids", Hv::expr("module.security.security_group_ids"));
+            .arg(
+                "private_subnet_ids",
+                Hv::expr("module.network.private_subnet_ids"),
+            )
+            .arg(
+                "security_group_ids",
+                Hv::expr("module.security.security_group_ids"),
+            );
         call = if e.cluster.capacity == "ec2" {
             call.group("instance_type", Hv::lit(&e.cluster.instance_type))
                 .arg("min_size", Hv::lit(e.cluster.min_size))
@@ -149,7 +172,8 @@ impl ModuleBuilder for Ecs {
             .services
             .iter()
             .map(|s| {
-                let mut v = json!({"desired_count": s.desired_count, "cpu": s.cpu, "memory": s.memory});
+                let mut v =
+                    json!({"desired_count": s.desired_count, "cpu": s.cpu, "memory": s.memory});
                 if let Some(a) = &s.autoscaling {
                     v["autoscaling"] = json!({
                         "min_capacity": a.min,
@@ -162,18 +186,33 @@ impl ModuleBuilder for Ecs {
                 (s.name.clone(), v)
             })
             .collect();
-        call = call.arg("services", Hv::lit(services)).arg("image_tags", Hv::expr("var.image_tags"));
+        call = call
+            .arg("services", Hv::lit(services))
+            .arg("image_tags", Hv::expr("var.image_tags"));
         if !app.load_balancers.is_empty() {
             call = call
-                .group("target_group_arns", Hv::expr("module.alb.target_group_arns"))
-                .arg("target_group_resource_labels", Hv::expr("module.alb.target_group_resource_labels"));
+                .group(
+                    "target_group_arns",
+                    Hv::expr("module.alb.target_group_arns"),
+                )
+                .arg(
+                    "target_group_resource_labels",
+                    Hv::expr("module.alb.target_group_resource_labels"),
+                );
         }
-        let connections: Vec<(String, Hv)> =
-            e.services.iter().filter_map(|s| connections(app, s).map(|c| (s.name.clone(), c))).collect();
+        let connections: Vec<(String, Hv)> = e
+            .services
+            .iter()
+            .filter_map(|s| connections(app, s).map(|c| (s.name.clone(), c)))
+            .collect();
         if !connections.is_empty() {
             call = call.group("service_connections", Hv::Map(connections));
         }
-        let mut mounted: Vec<&str> = e.services.iter().flat_map(|s| s.mounts.iter().map(|m| m.file_system.as_str())).collect();
+        let mut mounted: Vec<&str> = e
+            .services
+            .iter()
+            .flat_map(|s| s.mounts.iter().map(|m| m.file_system.as_str()))
+            .collect();
         mounted.sort_unstable();
         mounted.dedup();
         if !mounted.is_empty() {
@@ -186,7 +225,10 @@ impl ModuleBuilder for Ecs {
                         Hv::Map(vec![
                             ("id".into(), Hv::expr(format!("module.efs.ids[{q}]"))),
                             ("arn".into(), Hv::expr(format!("module.efs.arns[{q}]"))),
-                            ("access_point_ids".into(), Hv::expr(format!("module.efs.access_point_ids[{q}]"))),
+                            (
+                                "access_point_ids".into(),
+                                Hv::expr(format!("module.efs.access_point_ids[{q}]")),
+                            ),
                         ]),
                     )
                 })
@@ -223,7 +265,11 @@ impl ModuleBuilder for Ecs {
             description: "The name of the ECS cluster".into(),
             value: "module.ecs.cluster_name".into(),
         }];
-        if app.services.iter().any(|s| s.containers.iter().any(|c| c.repository)) {
+        if app
+            .services
+            .iter()
+            .any(|s| s.containers.iter().any(|c| c.repository))
+        {
             out.push(Output {
                 name: "repository_urls".into(),
                 description: "ECR repositories to push images to, by container".into(),
@@ -243,35 +289,74 @@ fn connections(app: &App, s: &Service) -> Option<Hv> {
         let q = quote(&u.name);
         match u.kind.as_str() {
             "database" => {
-                env.push((format!("{prefix}_HOST"), Hv::expr(format!("module.aurora.endpoints[{q}]"))));
-                env.push((format!("{prefix}_READER_HOST"), Hv::expr(format!("module.aurora.reader_endpoints[{q}]"))));
-                env.push((format!("{prefix}_PORT"), Hv::expr(format!("tostring(module.aurora.ports[{q}])"))));
-                env.push((format!("{prefix}_NAME"), Hv::expr(format!("module.aurora.database_names[{q}]"))));
+                env.push((
+                    format!("{prefix}_HOST"),
+                    Hv::expr(format!("module.aurora.endpoints[{q}]")),
+                ));
+                env.push((
+                    format!("{prefix}_READER_HOST"),
+                    Hv::expr(format!("module.aurora.reader_endpoints[{q}]")),
+                ));
+                env.push((
+                    format!("{prefix}_PORT"),
+                    Hv::expr(format!("tostring(module.aurora.ports[{q}])")),
+                ));
+                env.push((
+                    format!("{prefix}_NAME"),
+                    Hv::expr(format!("module.aurora.database_names[{q}]")),
+                ));
                 for key in ["username", "password"] {
                     secrets.push((
                         format!("{prefix}_{}", key.to_uppercase()),
-                        Hv::expr(format!("\"${{module.aurora.master_user_secret_arns[{q}]}}:{key}::\"")),
+                        Hv::expr(format!(
+                            "\"${{module.aurora.master_user_secret_arns[{q}]}}:{key}::\""
+                        )),
                     ));
                 }
             }
             "cache" => {
-                let Some(c) = app.cache(&u.name) else { continue };
-                let tls = c.engine != "memcached" || super::data::cache_auth(c) == "iam" || c.version.starts_with("1.6");
-                env.push((format!("{prefix}_HOST"), Hv::expr(format!("module.elasticache.endpoints[{q}]"))));
-                env.push((format!("{prefix}_PORT"), Hv::expr(format!("tostring(module.elasticache.ports[{q}])"))));
-                env.push((format!("{prefix}_TLS"), Hv::lit(if tls { "true" } else { "false" })));
+                let Some(c) = app.cache(&u.name) else {
+                    continue;
+                };
+                let tls = super::data::cache_tls(c);
+                env.push((
+                    format!("{prefix}_HOST"),
+                    Hv::expr(format!("module.elasticache.endpoints[{q}]")),
+                ));
+                env.push((
+                    format!("{prefix}_PORT"),
+                    Hv::expr(format!("tostring(module.elasticache.ports[{q}])")),
+                ));
+                env.push((
+                    format!("{prefix}_TLS"),
+                    Hv::lit(if tls { "true" } else { "false" }),
+                ));
                 if c.engine != "memcached" && super::data::cache_auth(c) == "iam" {
-                    env.push((format!("{prefix}_USER"), Hv::expr(format!("module.elasticache.iam_user_names[{q}]"))));
+                    env.push((
+                        format!("{prefix}_USER"),
+                        Hv::expr(format!("module.elasticache.iam_user_names[{q}]")),
+                    ));
                 }
             }
             "file_system" => {
-                env.push((format!("{prefix}_ID"), Hv::expr(format!("module.efs.ids[{q}]"))));
-                env.push((format!("{prefix}_HOST"), Hv::expr(format!("module.efs.dns_names[{q}]"))));
+                env.push((
+                    format!("{prefix}_ID"),
+                    Hv::expr(format!("module.efs.ids[{q}]")),
+                ));
+                env.push((
+                    format!("{prefix}_HOST"),
+                    Hv::expr(format!("module.efs.dns_names[{q}]")),
+                ));
             }
             "service" => {
-                let Some(target) = app.service(&u.name) else { continue };
+                let Some(target) = app.service(&u.name) else {
+                    continue;
+                };
                 if target.discovery {
-                    env.push((format!("{prefix}_HOST"), Hv::lit(format!("{}.{}.local", target.name, app.name))));
+                    env.push((
+                        format!("{prefix}_HOST"),
+                        Hv::lit(format!("{}.{}.local", target.name, app.name)),
+                    ));
                 }
                 if let Some(p) = target.port() {
                     env.push((format!("{prefix}_PORT"), Hv::lit(p.to_string())));
@@ -283,7 +368,10 @@ fn connections(app: &App, s: &Service) -> Option<Hv> {
     if env.is_empty() && secrets.is_empty() {
         return None;
     }
-    Some(Hv::Map(vec![("environment".into(), Hv::Map(env)), ("secrets".into(), Hv::Map(secrets))]))
+    Some(Hv::Map(vec![
+        ("environment".into(), Hv::Map(env)),
+        ("secrets".into(), Hv::Map(secrets)),
+    ]))
 }
 
 pub struct Alb;
@@ -313,8 +401,18 @@ fn rules(app: &App) -> Vec<Rule<'_>> {
             let listener = format!("{}.{}", r.load_balancer, r.listener);
             let n = seen.iter().filter(|l| **l == listener).count();
             seen.push(listener.clone());
-            let key = if n == 0 { format!("{listener}.{}", s.name) } else { format!("{listener}.{}-{}", s.name, n + 1) };
-            rules.push(Rule { key, listener, service: s, route: r, priority: 0 });
+            let key = if n == 0 {
+                format!("{listener}.{}", s.name)
+            } else {
+                format!("{listener}.{}-{}", s.name, n + 1)
+            };
+            rules.push(Rule {
+                key,
+                listener,
+                service: s,
+                route: r,
+                priority: 0,
+            });
         }
     }
     let mut taken: Vec<(String, u32)> = rules
@@ -331,7 +429,14 @@ fn rules(app: &App) -> Vec<Rule<'_>> {
             (true, false) => 10_000,
             _ => 20_000,
         };
-        let prefix = r.route.paths.iter().map(|p| literal_prefix(p)).max().unwrap_or(0).min(99) as u32;
+        let prefix = r
+            .route
+            .paths
+            .iter()
+            .map(|p| literal_prefix(p))
+            .max()
+            .unwrap_or(0)
+            .min(99) as u32;
         let digest = Sha256::digest(r.key.as_bytes());
         let mut p = band + (100 - prefix) * 100 + u32::from(digest[0]) % 100;
         while taken.iter().any(|(l, t)| *l == r.listener && *t == p) {
@@ -414,12 +519,23 @@ impl ModuleBuilder for Alb {
     fn call(app: &App, env: &Environment) -> Call {
         let e = &env.app;
         let prefix = names::prefix(&app.name, &env.name);
-        let lb_names: Map<String, Value> =
-            e.load_balancers.iter().map(|lb| (lb.name.clone(), json!(names::fit(&format!("{prefix}-{}", lb.name), 32)))).collect();
+        let lb_names: Map<String, Value> = e
+            .load_balancers
+            .iter()
+            .map(|lb| {
+                (
+                    lb.name.clone(),
+                    json!(names::fit(&format!("{prefix}-{}", lb.name), 32)),
+                )
+            })
+            .collect();
         let mut tg_names = Map::new();
         for s in &e.services {
             for lb in target_lbs(e, s) {
-                tg_names.insert(format!("{}.{}", s.name, lb.name), json!(names::fit(&format!("{prefix}-{}-{}", s.name, lb.name), 32)));
+                tg_names.insert(
+                    format!("{}.{}", s.name, lb.name),
+                    json!(names::fit(&format!("{prefix}-{}-{}", s.name, lb.name), 32)),
+                );
             }
         }
         let certs: Map<String, Value> = e
@@ -430,15 +546,27 @@ impl ModuleBuilder for Alb {
         let mut call = Call::new(Self::NAME)
             .arg("name", Hv::lit(&prefix))
             .arg("vpc_id", Hv::expr("module.network.vpc_id"))
-            .arg("public_subnet_ids", Hv::expr("module.network.public_subnet_ids"))
-            .arg("private_subnet_ids", Hv::expr("module.network.private_subnet_ids"))
-            .arg("security_group_ids", Hv::expr("module.security.security_group_ids"))
+            .arg(
+                "public_subnet_ids",
+                Hv::expr("module.network.public_subnet_ids"),
+            )
+            .arg(
+                "private_subnet_ids",
+                Hv::expr("module.network.private_subnet_ids"),
+            )
+            .arg(
+                "security_group_ids",
+                Hv::expr("module.security.security_group_ids"),
+            )
             .group("load_balancer_names", Hv::lit(lb_names))
             .arg("target_group_names", Hv::lit(tg_names));
         if !certs.is_empty() {
             call = call.arg("certificate_arns", Hv::lit(certs));
         }
-        call.arg("deletion_protection", Hv::lit(e.load_balancers.iter().any(|l| l.deletion_protection)))
+        call.arg(
+            "deletion_protection",
+            Hv::lit(e.load_balancers.iter().any(|l| l.deletion_protection)),
+        )
     }
 
     fn outputs(_app: &App) -> Vec<Output> {

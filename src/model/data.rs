@@ -116,6 +116,11 @@ impl ModuleBuilder for Aurora {
     }
 }
 
+/// Whether connections to a cache use TLS (Memcached supports it from 1.6.12).
+pub fn cache_tls(c: &Cache) -> bool {
+    c.engine != "memcached" || version_at_least(&c.version, &[1, 6, 12])
+}
+
 /// How clients authenticate to a cache: IAM users where the engine supports them.
 pub fn cache_auth(c: &Cache) -> &str {
     if let Some(a) = &c.auth {
@@ -142,7 +147,7 @@ impl ModuleBuilder for Elasticache {
             .caches
             .iter()
             .map(|c| {
-                let tls = c.engine != "memcached" || version_at_least(&c.version, &[1, 6, 12]);
+                let tls = cache_tls(c);
                 (
                     c.name.clone(),
                     json!({

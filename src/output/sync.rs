@@ -112,13 +112,13 @@ pub fn plan(out: &Path, apps: &[AppOutput]) -> Result<SyncPlan> {
             );
         }
         let app_dir = out.join(&app.app);
-        if let Ok(m) = fs::symlink_metadata(&app_dir) {
-            if m.file_type().is_symlink() {
-                bail!(
-                    "{} is a symbolic link; tfblueprint does not follow links inside its output folder",
-                    app_dir.display()
-                );
-            }
+        if let Ok(m) = fs::symlink_metadata(&app_dir)
+            && m.file_type().is_symlink()
+        {
+            bail!(
+                "{} is a symbolic link; tfblueprint does not follow links inside its output folder",
+                app_dir.display()
+            );
         }
         let old = Manifest::read(&app_dir)?;
         let old_files = old.as_ref().map(|m| m.files.clone()).unwrap_or_default();

@@ -41,7 +41,11 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
 impl Run {
     #[track_caller]
     pub fn expect(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -53,7 +57,11 @@ pub fn tree(dir: &Path) -> BTreeMap<String, String> {
         return files;
     }
     for e in walkdir(dir) {
-        let rel = e.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = e
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         files.insert(rel, std::fs::read_to_string(&e).unwrap_or_default());
     }
     files
@@ -82,7 +90,11 @@ pub fn workspace(blueprints: &[&str]) -> tempfile::TempDir {
     std::fs::create_dir(dir.path().join("blueprints")).unwrap();
     for b in blueprints {
         let src = blueprint(b);
-        std::fs::copy(&src, dir.path().join("blueprints").join(src.file_name().unwrap())).unwrap();
+        std::fs::copy(
+            &src,
+            dir.path().join("blueprints").join(src.file_name().unwrap()),
+        )
+        .unwrap();
     }
     dir
 }
