@@ -1,9 +1,9 @@
 //! The commands: find and load blueprints, render every app, then write, check or diff.
 
+use crate::batch;
 use crate::blueprint::{self, Blueprint};
 use crate::cli::{Command, DiffFormat};
 use crate::model::{self, AppModel};
-use crate::output::diff;
 use crate::output::manifest::{Manifest, sha256};
 use crate::output::sync::{self, Action, AppOutput};
 use crate::render::{RenderedFile, Renderer};
@@ -24,14 +24,7 @@ pub fn dispatch(command: Command) -> Result<()> {
             exit_code,
             format,
             base,
-        } => {
-            if base.is_some() || format != DiffFormat::Text {
-                return Err(
-                    anyhow!("--base and --format other than text are not available yet").into(),
-                );
-            }
-            diff_cmd(&paths, &out, exit_code)
-        }
+        } => diff_cmd(&paths, &out, exit_code, format, base.as_deref()),
         Command::Validate { paths } => {
             let loaded = load_all(&paths)?;
             for (path, bp) in &loaded {
@@ -103,12 +96,15 @@ pub fn find_blueprints(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 /// Loads and validates every blueprint; all errors of all files are reported together.
 pub fn load_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Blueprint)>> {
     let files = find_blueprints(paths)?;
+    let results = batch::map(&files, batch::threads(), |path| {
+        let display = path.display().to_string();
+        let src = std::fs::read_to_string(path).with_context(|| format!("reading {display}"))?;
+        anyhow::Ok(blueprint::load_str(&src, &display))
+    });
     let mut loaded = Vec::new();
     let mut diags = Vec::new();
-    for path in files {
-        let display = path.display().to_string();
-        let src = std::fs::read_to_string(&path).with_context(|| format!("reading {display}"))?;
-        match blueprint::load_str(&src, &display) {
+    for (path, result) in files.into_iter().zip(results) {
+        match result? {
             Ok(bp) => loaded.push((path, bp)),
             Err(mut d) => diags.append(&mut d),
         }
@@ -131,7 +127,8 @@ fn load_one(path: &Path) -> Result<(PathBuf, Blueprint)> {
 /// Renders every file of one app, paths relative to the app folder.
 pub fn render_app(renderer: &Renderer, bp: &Blueprint, src_digest: &str) -> Result<AppOutput> {
     let model = model::build(bp);
-    let files = render_model(renderer, &model)?;
+    let mut files = render_model(renderer, &model)?;
+    files.extend(crate::review::inventory_files(&model));
     let manifest = Manifest {
         generator: format!("tfblueprint {}", env!("CARGO_PKG_VERSION")),
         blueprint: bp.source.clone(),
@@ -224,6 +221,7 @@ fn env_value(env: &model::EnvRoot) -> Value {
         name => &env.name,
         account_id => &env.account_id,
         tags => Value::from(minijinja::value::Serde(&env.tags)),
+        summary => Value::from(minijinja::value::Serde(&env.summary)),
         calls => calls,
         variables => variables,
         outputs => outputs,
@@ -231,21 +229,32 @@ fn env_value(env: &model::EnvRoot) -> Value {
 }
 
 /// Loads the blueprints and renders every app; nothing touches the disk.
+/// Blueprints are rendered in parallel; the apps come back in the order of the blueprints.
 fn render_all(paths: &[PathBuf]) -> Result<Vec<AppOutput>> {
     let loaded = load_all(paths)?;
     let renderer = Renderer::new();
-    let mut apps = Vec::new();
-    for (path, bp) in &loaded {
+    crate::batch::map(&loaded, crate::batch::threads(), |(path, bp)| {
         let src = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        apps.push(render_app(&renderer, bp, &sha256(&src))?);
-    }
-    Ok(apps)
+        render_app(&renderer, bp, &sha256(&src))
+    })
+    .into_iter()
+    .collect()
 }
 
 fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
-    let apps = render_all(paths)?;
-    let plan = sync::plan(out, &apps)?;
+    let loaded = load_all(paths)?;
+    // Finish (or clean up after) a run that was interrupted, so that the plan sees whole files.
+    if sync::recover(out)? {
+        eprintln!(
+            "note: finished the interrupted previous run in {}",
+            out.display()
+        );
+    }
+    // Every app is rendered, compared and staged; nothing is replaced before the commit below.
+    let batch::Outcome { apps, plan, staged } =
+        batch::plan_all(out, &loaded, batch::Mode::Generate { force })?;
     if !plan.foreign.is_empty() {
+        staged.discard(out);
         let list = plan
             .foreign
             .iter()
@@ -258,6 +267,7 @@ fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
     }
     let edited = plan.edited();
     if !edited.is_empty() && !force {
+        staged.discard(out);
         let list = edited
             .iter()
             .map(|c| format!("  {}", out.join(&c.path).display()))
@@ -272,12 +282,12 @@ fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
             }
         )));
     }
-    sync::apply(out, &plan)?;
+    sync::commit(out, staged)?;
     let count = |a: Action| plan.changes.iter().filter(|c| c.action == a).count();
     println!(
         "{} app{} in {}: {} created, {} updated, {} removed",
-        apps.len(),
-        if apps.len() == 1 { "" } else { "s" },
+        apps,
+        if apps == 1 { "" } else { "s" },
         out.display(),
         count(Action::Create),
         count(Action::Update),
@@ -287,13 +297,20 @@ fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
 }
 
 fn check(paths: &[PathBuf], out: &Path) -> Result<()> {
-    let apps = render_all(paths)?;
-    let plan = sync::plan(out, &apps)?;
+    let loaded = load_all(paths)?;
+    let batch::Outcome { apps, plan, .. } = batch::plan_all(out, &loaded, batch::Mode::Check)?;
+    if out.join(sync::JOURNAL).exists() {
+        println!(
+            "a generate run in {} was interrupted; run `tfblueprint generate` to finish it",
+            out.display()
+        );
+        return Err(Error::Changes);
+    }
     if plan.in_sync() {
         println!(
             "{} app{} in sync in {}",
-            apps.len(),
-            if apps.len() == 1 { "" } else { "s" },
+            apps,
+            if apps == 1 { "" } else { "s" },
             out.display()
         );
         return Ok(());
@@ -327,22 +344,38 @@ fn check(paths: &[PathBuf], out: &Path) -> Result<()> {
     Err(Error::Changes)
 }
 
-fn diff_cmd(paths: &[PathBuf], out: &Path, exit_code: bool) -> Result<()> {
+fn diff_cmd(
+    paths: &[PathBuf],
+    out: &Path,
+    exit_code: bool,
+    format: DiffFormat,
+    base: Option<&str>,
+) -> Result<()> {
     let apps = render_all(paths)?;
-    let plan = sync::plan(out, &apps)?;
+    let (label, changes) = match base {
+        Some(rev) => (
+            format!("git:{rev}"),
+            crate::review::base::changes(rev, out, &apps)?,
+        ),
+        None => ("disk".to_string(), sync::plan(out, &apps)?.changes),
+    };
+    let review = crate::review::review(&label, &apps, changes)?;
     let color = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut stdout = std::io::stdout().lock();
-    for c in &plan.changes {
-        if stdout
-            .write_all(diff::unified(c, color).as_bytes())
-            .is_err()
-        {
-            return Ok(()); // a closed pipe is not an error
+    let text = match format {
+        DiffFormat::Text => crate::review::report::text(&review, color),
+        DiffFormat::Markdown => crate::review::report::markdown(&review),
+        DiffFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&crate::review::report::json(&review))
+                .map_err(anyhow::Error::from)?;
+            s.push('\n');
+            s
         }
+    };
+    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+        return Ok(()); // a closed pipe is not an error
     }
-    let changed = !plan.changes.is_empty();
-    if exit_code && changed {
+    if exit_code && review.changed() {
         Err(Error::Changes)
     } else {
         Ok(())

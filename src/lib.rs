@@ -4,6 +4,7 @@
 //! templates, aligner and self-check (`render`) -> compare with disk, write, check or diff
 //! (`output`). Everything before writing is pure.
 
+pub mod batch;
 pub mod blueprint;
 pub mod cli;
 pub mod diag;
@@ -13,6 +14,7 @@ pub mod output;
 pub mod presets;
 pub mod render;
 pub mod report;
+pub mod review;
 
 use clap::Parser;
 use std::ffi::OsString;

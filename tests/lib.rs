@@ -3,5 +3,12 @@
 mod support;
 
 mod bad_input;
+mod commands;
+mod hostile;
+mod no_panic;
 mod output;
+mod parallel;
+mod review;
+mod scenarios;
+mod security;
 mod terraform;

@@ -145,6 +145,12 @@ impl ModuleBuilder for Ecs {
             "services": services,
             "repositories": repositories,
             "service_resources": resources,
+            // A service that starts or stops autoscaling moves between the two service
+            // resources; a move from an address with nothing in the state is a no-op.
+            "moved": app.services.iter().map(|s| {
+                let (from, to) = if s.autoscaling.is_some() { ("this", "autoscaled") } else { ("autoscaled", "this") };
+                json!({"from": from, "to": to, "key": s.name})
+            }).collect::<Vec<_>>(),
         })
     }
 

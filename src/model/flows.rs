@@ -38,6 +38,9 @@ pub struct Flow {
     pub to_port: u16,
     /// What the flow is for, in a few words ("PostgreSQL", "HTTPS listener").
     pub what: String,
+    /// The ports are a service's port: the rule is keyed by "service-port" rather than the
+    /// number, so that changing the port updates the rule instead of replacing its address.
+    pub service_port: bool,
 }
 
 impl Flow {
@@ -143,7 +146,7 @@ pub fn groups(app: &App) -> Vec<(String, String, String)> {
 /// Every flow of the app, sorted and without duplicates.
 pub fn flows(app: &App) -> Vec<Flow> {
     let mut out = Vec::new();
-    let mut add = |from: Peer, to: Peer, (a, b): (u16, u16), what: &str| {
+    let mut add_flow = |from: Peer, to: Peer, (a, b): (u16, u16), what: &str, service_port| {
         if from != to {
             out.push(Flow {
                 from,
@@ -151,6 +154,7 @@ pub fn flows(app: &App) -> Vec<Flow> {
                 from_port: a,
                 to_port: b,
                 what: what.to_string(),
+                service_port,
             });
         }
     };
@@ -160,19 +164,21 @@ pub fn flows(app: &App) -> Vec<Flow> {
         let cidrs = Peer::Cidrs(format!("load_balancer_ingress_cidrs.{}", lb.name));
         let me = group(&format!("load_balancer.{}", lb.name));
         for l in &lb.listeners {
-            add(
+            add_flow(
                 cidrs.clone(),
                 me.clone(),
                 (l.port, l.port),
                 &format!("{} listener {}", l.protocol, l.name),
+                false,
             );
         }
         if lb.redirect_http {
-            add(
+            add_flow(
                 cidrs.clone(),
                 me.clone(),
                 (80, 80),
                 "HTTP redirect to HTTPS",
+                false,
             );
         }
         // Targets: services routed through this load balancer or its listeners' defaults.
@@ -187,18 +193,20 @@ pub fn flows(app: &App) -> Vec<Flow> {
                 continue;
             }
             if bridge(app) {
-                add(
+                add_flow(
                     me.clone(),
                     group("cluster"),
                     EPHEMERAL,
                     "traffic and health checks to dynamic host ports",
+                    false,
                 );
             } else {
-                add(
+                add_flow(
                     me.clone(),
                     group(&format!("service.{}", s.name)),
                     (port, port),
                     "traffic and health checks",
+                    true,
                 );
             }
         }
@@ -236,21 +244,23 @@ pub fn flows(app: &App) -> Vec<Flow> {
             } else {
                 group(&t)
             };
-            add(me.clone(), to, (port, port), &what);
+            add_flow(me.clone(), to, (port, port), &what, kind == "service");
         }
-        add(
+        add_flow(
             me.clone(),
             Peer::Anywhere,
             (443, 443),
             "HTTPS to AWS APIs and image registries",
+            false,
         );
     }
     if app.cluster.capacity == "ec2" && !app.services.is_empty() {
-        add(
+        add_flow(
             group("cluster"),
             Peer::Anywhere,
             (443, 443),
             "HTTPS for the ECS agent and image registries",
+            false,
         );
     }
     for a in &app.allows {
@@ -266,17 +276,30 @@ pub fn flows(app: &App) -> Vec<Flow> {
                 format!("{}-{}", a.from_port, a.to_port)
             }
         );
-        add(peer(&a.from), peer(&a.to), (a.from_port, a.to_port), &what);
+        add_flow(
+            peer(&a.from),
+            peer(&a.to),
+            (a.from_port, a.to_port),
+            &what,
+            false,
+        );
         if a.both_ways {
-            add(peer(&a.to), peer(&a.from), (a.from_port, a.to_port), &what);
+            add_flow(
+                peer(&a.to),
+                peer(&a.from),
+                (a.from_port, a.to_port),
+                &what,
+                false,
+            );
         }
     }
     if let Some(b) = &app.bastion {
-        add(
+        add_flow(
             Peer::Cidrs("bastion_ssh_cidrs".into()),
             group("bastion"),
             (22, 22),
             "SSH",
+            false,
         );
         for u in &b.uses {
             let port = match u.kind.as_str() {
@@ -286,19 +309,21 @@ pub fn flows(app: &App) -> Vec<Flow> {
                 _ => None,
             };
             if let Some(p) = port {
-                add(
+                add_flow(
                     group("bastion"),
                     group(&u.key()),
                     (p, p),
                     "administration from the bastion",
+                    false,
                 );
             }
         }
-        add(
+        add_flow(
             group("bastion"),
             Peer::Anywhere,
             (443, 443),
             "HTTPS for Session Manager and updates",
+            false,
         );
     }
     out.sort();

@@ -9,6 +9,7 @@ pub mod cidr;
 pub mod compute;
 pub mod data;
 pub mod flows;
+pub mod kms;
 pub mod names;
 pub mod network;
 pub mod security;
@@ -122,6 +123,8 @@ pub struct EnvRoot {
     pub name: String,
     pub account_id: Option<String>,
     pub tags: serde_json::Value,
+    /// What sets this environment apart, for the app README's table.
+    pub summary: serde_json::Value,
     pub calls: Vec<Call>,
     pub variables: Vec<Variable>,
     pub outputs: Vec<Output>,
@@ -172,12 +175,14 @@ pub fn build(bp: &Blueprint) -> AppModel {
                 name: e.name.clone(),
                 account_id: e.account_id.clone(),
                 tags: json!(default_tags(&app.name, &e.name, &e.app.tags)),
+                summary: summary(&e.app),
                 calls: Vec::new(),
                 variables: Vec::new(),
                 outputs: Vec::new(),
             })
             .collect(),
     };
+    add::<kms::Kms>(bp, &mut model);
     add::<network::Network>(bp, &mut model);
     add::<security::Security>(bp, &mut model);
     add::<compute::Alb>(bp, &mut model);
@@ -199,7 +204,7 @@ fn add<M: ModuleBuilder>(bp: &Blueprint, model: &mut AppModel) {
         shape: M::shape(&bp.app),
     });
     for (env, root) in bp.environments.iter().zip(model.envs.iter_mut()) {
-        root.calls.push(M::call(&bp.app, env));
+        root.calls.push(kms::wire(&bp.app, M::call(&bp.app, env)));
         root.variables.extend(M::variables(&bp.app, env));
         root.outputs.extend(M::outputs(&bp.app));
     }
@@ -218,4 +223,33 @@ fn default_tags(
     all.insert("Environment".into(), json!(env));
     all.insert("ManagedBy".into(), json!("tfblueprint"));
     all
+}
+
+/// One environment in a few words: its network, NAT and the size of each part.
+fn summary(app: &App) -> serde_json::Value {
+    let n = &app.network;
+    let mut sizes: Vec<String> = app
+        .services
+        .iter()
+        .map(|s| match &s.autoscaling {
+            Some(a) => format!("{} {}-{}", s.name, a.min, a.max),
+            None => format!("{} x{}", s.name, s.desired_count),
+        })
+        .collect();
+    sizes.extend(
+        app.databases
+            .iter()
+            .map(|d| format!("{} {} x{}", d.name, d.instance_class, d.instances)),
+    );
+    sizes.extend(
+        app.caches
+            .iter()
+            .map(|c| format!("{} {} x{}", c.name, c.node_type, c.nodes)),
+    );
+    json!({
+        "cidr": n.cidr,
+        "azs": n.azs.len(),
+        "nat": n.nat,
+        "sizes": sizes.join(", "),
+    })
 }

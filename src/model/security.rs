@@ -17,7 +17,7 @@ fn rule(sg: &str, direction: &str, peer: &Peer, f: &Flow, description: String) -
             Value::String("anywhere".into()),
         ),
     };
-    let key = format!("{sg}:{direction}:{peer_key}:tcp:{}", f.ports());
+    let key = format!("{sg}:{direction}:{peer_key}:tcp:{}", rule_ports(f));
     let value = json!({
         "security_group": sg,
         "direction": direction,
@@ -29,6 +29,50 @@ fn rule(sg: &str, direction: &str, peer: &Peer, f: &Flow, description: String) -
         "description": description,
     });
     (key, value)
+}
+
+/// The last part of a rule's key: its ports, or `service-port` when they are a service's port
+/// (so that changing the port updates the rule in place).
+fn rule_ports(f: &Flow) -> String {
+    if f.service_port {
+        "service-port".into()
+    } else {
+        f.ports()
+    }
+}
+
+/// Rule addresses that earlier versions keyed by port number, as `moved` blocks:
+/// (resource, old key, new key).
+pub fn moved(app: &App) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for f in flows::flows(app).iter().filter(|f| f.service_port) {
+        let (Peer::Group(from), Peer::Group(to)) = (&f.from, &f.to) else {
+            continue;
+        };
+        for (sg, direction, peer, resource) in [
+            (
+                to,
+                "ingress",
+                from,
+                "aws_vpc_security_group_ingress_rule.from_security_group",
+            ),
+            (
+                from,
+                "egress",
+                to,
+                "aws_vpc_security_group_egress_rule.to_security_group",
+            ),
+        ] {
+            let head = format!("{sg}:{direction}:{peer}:tcp:");
+            out.push((
+                resource.to_string(),
+                format!("{head}{}", f.ports()),
+                format!("{head}{}", rule_ports(f)),
+            ));
+        }
+    }
+    out.sort();
+    out
 }
 
 /// The rules of the security module, keyed `<group>:<direction>:<peer>:tcp:<ports>`.
@@ -79,6 +123,10 @@ impl ModuleBuilder for Security {
             "rules": rules(app),
             "load_balancers": app.load_balancers.iter().map(|l| &l.name).collect::<Vec<_>>(),
             "bastion": app.bastion.is_some(),
+            "moved": moved(app)
+                .into_iter()
+                .map(|(resource, from, to)| json!({"resource": resource, "from": from, "to": to}))
+                .collect::<Vec<_>>(),
         })
     }
 

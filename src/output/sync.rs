@@ -3,12 +3,23 @@
 //! A file is the tool's own when the app's manifest lists it or it starts with the generated
 //! header. Only such files are ever rewritten or removed, and only when they are as the tool
 //! left them; a file edited by hand is overwritten only with `--force`; any other file is never
-//! touched. Every write goes to a temporary file beside its target, and targets are replaced by
-//! rename only after every file of the run was staged, so a failed or interrupted run leaves the
-//! previous output in place.
+//! touched.
+//!
+//! Writing is all or nothing across the whole run (every app of every blueprint):
+//! 1. every new content is staged in a temporary file beside its target and synced to disk; a
+//!    failure or a kill here leaves only temporary files, which the next run removes;
+//! 2. the journal (`.tfblueprint-journal.json` in the output folder) is written atomically: it
+//!    lists every rename and removal of the run. It is the commit point;
+//! 3. the renames and removals are carried out (manifests last), then the journal is removed.
+//!
+//! A run killed after step 2 is rolled forward by the next `generate` before it plans: the
+//! renames still pending are done, files to remove are removed (only when still as recorded),
+//! and the journal goes. Each file on disk is always either its complete old or its complete
+//! new content, since a rename replaces a file atomically.
 
 use super::manifest::{self, Manifest, sha256};
 use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
@@ -72,9 +83,25 @@ fn safe_relative(path: &str) -> Result<()> {
 
 /// Reads a file under `out`, refusing to follow a symlink anywhere below `out`.
 fn read_inside(out: &Path, rel: &str) -> Result<Option<String>> {
+    read_inside_checked(out, rel, &mut BTreeSet::new())
+}
+
+/// [`read_inside`] that skips the folders in `checked`, found to be real folders by an earlier
+/// read of the same plan, and adds the folders it checks: one `lstat` per file instead of one
+/// per path component.
+fn read_inside_checked(
+    out: &Path,
+    rel: &str,
+    checked: &mut BTreeSet<PathBuf>,
+) -> Result<Option<String>> {
     let mut cur = out.to_path_buf();
-    for comp in Path::new(rel).components() {
+    let mut comps = Path::new(rel).components().peekable();
+    while let Some(comp) = comps.next() {
         cur.push(comp);
+        let folder = comps.peek().is_some();
+        if folder && checked.contains(&cur) {
+            continue;
+        }
         match fs::symlink_metadata(&cur) {
             Ok(m) if m.file_type().is_symlink() => {
                 bail!(
@@ -82,13 +109,21 @@ fn read_inside(out: &Path, rel: &str) -> Result<Option<String>> {
                     cur.display()
                 )
             }
-            Ok(_) => {}
+            Ok(_) => {
+                if folder {
+                    checked.insert(cur.clone());
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("reading {}", cur.display())),
         }
     }
     match fs::read(&cur) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Ok(bytes) => {
+            Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            })))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("reading {}", cur.display())),
     }
@@ -103,6 +138,7 @@ fn has_header(content: &str) -> bool {
 pub fn plan(out: &Path, apps: &[AppOutput]) -> Result<SyncPlan> {
     let mut plan = SyncPlan::default();
     let mut seen = BTreeSet::new();
+    let mut checked = BTreeSet::new();
     for app in apps {
         safe_relative(&app.app)?;
         if !seen.insert(app.app.clone()) {
@@ -125,7 +161,7 @@ pub fn plan(out: &Path, apps: &[AppOutput]) -> Result<SyncPlan> {
         for (rel, content) in &app.files {
             safe_relative(rel)?;
             let full_rel = format!("{}/{rel}", app.app);
-            match read_inside(out, &full_rel)? {
+            match read_inside_checked(out, &full_rel, &mut checked)? {
                 None => plan.changes.push(FileChange {
                     path: full_rel,
                     action: Action::Create,
@@ -156,7 +192,7 @@ pub fn plan(out: &Path, apps: &[AppOutput]) -> Result<SyncPlan> {
                 continue;
             }
             let full_rel = format!("{}/{rel}", app.app);
-            if let Some(disk) = read_inside(out, &full_rel)? {
+            if let Some(disk) = read_inside_checked(out, &full_rel, &mut checked)? {
                 let edited = sha256(disk.as_bytes()) != *digest;
                 plan.changes.push(FileChange {
                     path: full_rel,
@@ -169,7 +205,8 @@ pub fn plan(out: &Path, apps: &[AppOutput]) -> Result<SyncPlan> {
         }
         let manifest_rel = format!("{}/{}", app.app, manifest::FILE_NAME);
         let text = app.manifest.to_text();
-        if read_inside(out, &manifest_rel)?.as_deref() != Some(text.as_str()) {
+        if read_inside_checked(out, &manifest_rel, &mut checked)?.as_deref() != Some(text.as_str())
+        {
             plan.manifests.push((manifest_rel, text));
         }
     }
@@ -177,45 +214,255 @@ pub fn plan(out: &Path, apps: &[AppOutput]) -> Result<SyncPlan> {
     Ok(plan)
 }
 
-/// Writes the plan: every new content is staged first, then renamed into place; stale files
-/// are removed; manifests are written last.
-pub fn apply(out: &Path, plan: &SyncPlan) -> Result<()> {
-    let writes: Vec<(&str, &str)> = plan
+/// The journal of a run, in the output folder while its renames and removals are under way.
+pub const JOURNAL: &str = ".tfblueprint-journal.json";
+const TMP_SUFFIX: &str = ".tfblueprint-tmp";
+
+/// What a run commits to: paths relative to the output folder.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Journal {
+    /// (staged temporary file, target)
+    renames: Vec<(String, String)>,
+    /// (file to remove, SHA-256 of the content it must still have)
+    removals: Vec<(String, String)>,
+}
+
+fn temp_name(rel: &str) -> String {
+    match rel.rsplit_once('/') {
+        Some((dir, name)) => format!("{dir}/.{name}{TMP_SUFFIX}"),
+        None => format!(".{rel}{TMP_SUFFIX}"),
+    }
+}
+
+/// Syncs a folder so that renames in it survive a crash (where the platform allows it).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// New contents staged in temporary files beside their targets, and the removals that go with
+/// them: everything a run writes before its commit point. Paths are relative to the output
+/// folder. Stages of several parts of one run (apps staged in parallel) are joined with
+/// [`Staged::append`] and committed together.
+#[derive(Debug, Default)]
+pub struct Staged {
+    /// (staged temporary file, target)
+    files: Vec<(String, String)>,
+    /// The same for manifests, which are renamed last.
+    manifests: Vec<(String, String)>,
+    /// (file to remove, SHA-256 of the content it must still have)
+    removals: Vec<(String, String)>,
+}
+
+impl Staged {
+    pub fn append(&mut self, mut other: Staged) {
+        self.files.append(&mut other.files);
+        self.manifests.append(&mut other.manifests);
+        self.removals.append(&mut other.removals);
+    }
+
+    /// Removes the temporary files: the run is abandoned and nothing changed.
+    pub fn discard(&self, out: &Path) {
+        for (tmp, _) in self.files.iter().chain(&self.manifests) {
+            let _ = fs::remove_file(out.join(tmp));
+        }
+    }
+}
+
+/// Stages the new contents of `plan` (step 1 of the module documentation). On an error the
+/// files staged so far are removed again.
+pub fn stage(out: &Path, plan: &SyncPlan) -> Result<Staged> {
+    let mut staged = Staged::default();
+    let mut dirs = BTreeSet::new();
+    let writes = plan
         .changes
         .iter()
-        .filter_map(|c| c.new.as_deref().map(|n| (c.path.as_str(), n)))
-        .chain(plan.manifests.iter().map(|(p, c)| (p.as_str(), c.as_str())))
-        .collect();
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+        .filter_map(|c| c.new.as_deref().map(|n| (c.path.as_str(), n, false)))
+        .chain(
+            plan.manifests
+                .iter()
+                .map(|(p, c)| (p.as_str(), c.as_str(), true)),
+        );
     let result = (|| -> Result<()> {
-        for (rel, content) in &writes {
-            let target = out.join(rel);
-            let dir = target.parent().expect("files live in folders");
-            fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let name = target.file_name().expect("file name").to_string_lossy();
-            let tmp = dir.join(format!(".{name}.tfblueprint-tmp"));
+        for (rel, content, is_manifest) in writes {
+            let tmp_rel = temp_name(rel);
+            let tmp = out.join(&tmp_rel);
+            let dir = tmp.parent().expect("files live in folders");
+            if !dirs.contains(dir) {
+                fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                dirs.insert(dir.to_path_buf());
+            }
             let mut f =
                 fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-            staged.push((tmp.clone(), target.clone()));
+            let list = if is_manifest {
+                &mut staged.manifests
+            } else {
+                &mut staged.files
+            };
+            list.push((tmp_rel, rel.to_string()));
             f.write_all(content.as_bytes())
-                .and_then(|()| f.sync_all())
+                .and_then(|()| durable::file(&f))
                 .with_context(|| format!("writing {}", tmp.display()))?;
         }
         Ok(())
     })();
     if let Err(e) = result {
-        for (tmp, _) in &staged {
-            let _ = fs::remove_file(tmp);
-        }
+        staged.discard(out);
         return Err(e.context("nothing was changed in the output folder"));
     }
-    // Manifests were staged last, so they are renamed last: a run stopped in between leaves
-    // files that the old manifest does not know, which the next run treats as its own by header.
-    for (tmp, target) in &staged {
-        fs::rename(tmp, target).with_context(|| format!("replacing {}", target.display()))?;
-    }
     for c in plan.changes.iter().filter(|c| c.action == Action::Delete) {
-        let target = out.join(&c.path);
+        let old = c.old.as_deref().unwrap_or_default();
+        staged
+            .removals
+            .push((c.path.clone(), sha256(old.as_bytes())));
+    }
+    Ok(staged)
+}
+
+/// Commits staged writes (steps 2 and 3 of the module documentation). Before the commit point
+/// an error removes the staged files and nothing changed.
+pub fn commit(out: &Path, staged: Staged) -> Result<()> {
+    let Staged {
+        mut files,
+        mut manifests,
+        removals,
+    } = staged;
+    // Manifests are renamed last: a run stopped in between leaves files that the old manifest
+    // does not know, which the next run treats as its own by header.
+    files.append(&mut manifests);
+    let journal = Journal {
+        renames: files,
+        removals,
+    };
+    let result = (|| -> Result<()> {
+        // Every staged file reaches the disk before the journal that names it.
+        durable::staged(out, journal.renames.iter().map(|(tmp, _)| tmp.as_str()))?;
+        // The commit point: once the journal is in place the run is finished, now or by the
+        // next run's recovery.
+        let text = serde_json::to_string_pretty(&journal).expect("journal serializes");
+        let tmp = out.join(format!("{JOURNAL}{TMP_SUFFIX}"));
+        fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        let mut f = fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+        f.write_all(text.as_bytes())
+            .and_then(|()| f.sync_all())
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        fs::rename(&tmp, out.join(JOURNAL))
+            .with_context(|| format!("writing {}", out.join(JOURNAL).display()))?;
+        sync_dir(out);
+        Ok(())
+    })();
+    if let Err(e) = result {
+        for (tmp, _) in &journal.renames {
+            let _ = fs::remove_file(out.join(tmp));
+        }
+        let _ = fs::remove_file(out.join(format!("{JOURNAL}{TMP_SUFFIX}")));
+        return Err(e.context("nothing was changed in the output folder"));
+    }
+    finish(out, &journal)
+}
+
+/// Writes the plan all or nothing (see the module documentation).
+pub fn apply(out: &Path, plan: &SyncPlan) -> Result<()> {
+    commit(out, stage(out, plan)?)
+}
+
+/// Getting staged files and renames onto the disk. On Linux one `syncfs` per file system
+/// replaces an `fsync` per file and per folder: with tens of thousands of files the per-file
+/// calls, each a journal commit of the file system, cost far more than writing the files.
+mod durable {
+    #![cfg_attr(not(target_os = "linux"), allow(unused_imports))]
+    use anyhow::{Context, Result};
+    use std::collections::BTreeSet;
+    use std::fs;
+    use std::path::{Path, PathBuf};
+
+    /// Called on each staged file once written.
+    #[cfg(target_os = "linux")]
+    pub fn file(_: &fs::File) -> std::io::Result<()> {
+        Ok(()) // synced together by `staged`
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn file(f: &fs::File) -> std::io::Result<()> {
+        f.sync_all()
+    }
+
+    /// Called once the run's files are staged, before the journal is written.
+    #[cfg(target_os = "linux")]
+    pub fn staged<'a>(out: &Path, tmps: impl Iterator<Item = &'a str>) -> Result<()> {
+        let dirs: BTreeSet<&Path> = tmps.filter_map(|t| Path::new(t).parent()).collect();
+        sync_file_systems(dirs.into_iter().map(|d| out.join(d)))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn staged<'a>(_: &Path, _: impl Iterator<Item = &'a str>) -> Result<()> {
+        Ok(()) // each file was synced as it was written
+    }
+
+    /// Called after the renames with the folders they changed.
+    #[cfg(target_os = "linux")]
+    pub fn folders(dirs: impl Iterator<Item = PathBuf>) -> Result<()> {
+        sync_file_systems(dirs)
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn folders(dirs: impl Iterator<Item = PathBuf>) -> Result<()> {
+        for d in dirs {
+            super::sync_dir(&d);
+        }
+        Ok(())
+    }
+
+    /// `syncfs` on every file system that holds one of `dirs` (normally just one).
+    #[cfg(target_os = "linux")]
+    fn sync_file_systems(dirs: impl Iterator<Item = PathBuf>) -> Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        use std::os::unix::io::AsRawFd;
+        let mut devices = BTreeSet::new();
+        for dir in dirs {
+            let Ok(meta) = fs::metadata(&dir) else {
+                continue; // a folder that a removal took away
+            };
+            if !devices.insert(meta.dev()) {
+                continue;
+            }
+            let f = fs::File::open(&dir).with_context(|| format!("syncing {}", dir.display()))?;
+            // SAFETY: syncfs only reads the open descriptor that `f` owns.
+            if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
+                return Err(std::io::Error::last_os_error())
+                    .with_context(|| format!("syncing {}", dir.display()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Carries out a committed journal; every step may already have been done.
+fn finish(out: &Path, journal: &Journal) -> Result<()> {
+    let mut dirs = BTreeSet::new();
+    for (tmp, target) in &journal.renames {
+        safe_relative(tmp)?;
+        safe_relative(target)?;
+        let (tmp, target) = (out.join(tmp), out.join(target));
+        match fs::rename(&tmp, &target) {
+            Ok(()) => {}
+            // Renamed before the previous run stopped.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.exists() => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("replacing {}", target.display()));
+            }
+        }
+        dirs.insert(target.parent().map(Path::to_path_buf));
+    }
+    durable::folders(dirs.into_iter().flatten())?;
+    for (rel, digest) in &journal.removals {
+        safe_relative(rel)?;
+        let target = out.join(rel);
+        match read_inside(out, rel)? {
+            Some(disk) if sha256(disk.as_bytes()) == *digest => {}
+            _ => continue, // already removed, or not the file the run meant to remove
+        }
         fs::remove_file(&target).with_context(|| format!("removing {}", target.display()))?;
         let mut dir = target.parent().map(Path::to_path_buf);
         while let Some(d) = dir {
@@ -225,5 +472,41 @@ pub fn apply(out: &Path, plan: &SyncPlan) -> Result<()> {
             dir = d.parent().map(Path::to_path_buf);
         }
     }
+    let journal_path = out.join(JOURNAL);
+    fs::remove_file(&journal_path)
+        .with_context(|| format!("removing {}", journal_path.display()))?;
+    sync_dir(out);
     Ok(())
+}
+
+/// Repairs what an interrupted run left in `out`: a committed journal is carried out (the run
+/// is rolled forward); temporary files of a run that did not reach its commit point are
+/// removed. Returns whether a journal was found. Symbolic links are never followed.
+pub fn recover(out: &Path) -> Result<bool> {
+    let journal_path = out.join(JOURNAL);
+    let found = match fs::read_to_string(&journal_path) {
+        Ok(text) => {
+            let journal: Journal = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{} is not a tfblueprint journal; move it away",
+                    journal_path.display()
+                )
+            })?;
+            finish(out, &journal)?;
+            true
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e).with_context(|| format!("reading {}", journal_path.display())),
+    };
+    if out.is_dir() {
+        for entry in walkdir::WalkDir::new(out).follow_links(false) {
+            let Ok(entry) = entry else { continue };
+            let name = entry.file_name().to_string_lossy();
+            if entry.file_type().is_file() && name.starts_with('.') && name.ends_with(TMP_SUFFIX) {
+                fs::remove_file(entry.path())
+                    .with_context(|| format!("removing {}", entry.path().display()))?;
+            }
+        }
+    }
+    Ok(found)
 }

@@ -753,6 +753,9 @@ fn split_lines(toks: &[Tok<'_>]) -> Vec<Line> {
     lines
 }
 
+/// Spaces to copy indentation and padding from.
+const SPACES: &str = "                                                                ";
+
 fn layout(toks: &[Tok<'_>]) -> String {
     let lines = split_lines(toks);
     let mut spaces = vec![0usize; toks.len()];
@@ -843,7 +846,10 @@ fn layout(toks: &[Tok<'_>]) -> String {
 
     let mut out = String::with_capacity(toks.iter().map(|t| t.text.len() + 1).sum());
     for (t, &n) in toks.iter().zip(&spaces) {
-        out.extend(std::iter::repeat_n(' ', n));
+        out.push_str(&SPACES[..n.min(SPACES.len())]);
+        if n > SPACES.len() {
+            out.extend(std::iter::repeat_n(' ', n - SPACES.len()));
+        }
         out.push_str(&t.text);
     }
     out

@@ -173,3 +173,78 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+pub(crate) mod properties {
+    //! `quote` against an independent HCL implementation (hcl-rs): whatever the string, the
+    //! literal parses as one string expression and evaluates back to exactly the input.
+    use super::{key, quote};
+    use hcl::eval::{Context, Evaluate};
+    use proptest::prelude::*;
+
+    /// Strings biased towards what breaks HCL strings: quotes, backslashes, line breaks,
+    /// template openers, escapes-looking text, non-ASCII and HCL-shaped fragments.
+    pub fn hostile_string() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("\"".to_string()),
+            Just("\\".to_string()),
+            Just("\n".to_string()),
+            Just("\r\n".to_string()),
+            Just("\t".to_string()),
+            Just("${".to_string()),
+            Just("%{".to_string()),
+            Just("$${".to_string()),
+            Just("%%{".to_string()),
+            Just("$".to_string()),
+            Just("%".to_string()),
+            Just("{".to_string()),
+            Just("}".to_string()),
+            Just("\\u0041".to_string()),
+            Just("\\n".to_string()),
+            Just("<<EOT\n".to_string()),
+            Just("\n}\nresource \"aws_iam_user\" \"x\" {\n".to_string()),
+            Just("# /* */ //".to_string()),
+            Just("Zürich 東京 🚀".to_string()),
+            Just("\u{0}\u{1}\u{7f}\u{85}\u{2028}".to_string()),
+            "[a-z ]{0,4}",
+            any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+    }
+
+    fn eval_string(src: &str) -> Result<String, String> {
+        let body: hcl::Body = hcl::from_str(src).map_err(|e| format!("parse: {e}"))?;
+        let attr = body
+            .attributes()
+            .next()
+            .ok_or_else(|| "no attribute".to_string())?;
+        match attr.expr.evaluate(&Context::new()) {
+            Ok(hcl::Value::String(s)) => Ok(s),
+            Ok(other) => Err(format!("not a string: {other:?}")),
+            Err(e) => Err(format!("eval: {e}")),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn quoted_strings_evaluate_back_to_the_input(s in hostile_string()) {
+            let lit = quote(&s);
+            prop_assert!(!lit[1..lit.len() - 1].contains(['\n', '\r']), "{lit}");
+            prop_assert_eq!(eval_string(&format!("x = {lit}\n")), Ok(s.clone()), "{}", lit);
+            // hcl-edit, which the self-check uses, agrees.
+            prop_assert!(hcl_edit::parser::parse_body(&format!("x = {lit}\n")).is_ok(), "{}", lit);
+        }
+
+        #[test]
+        fn object_keys_evaluate_back_to_the_input(s in hostile_string()) {
+            let src = format!("x = {{\n{} = 1\n}}\n", key(&s));
+            let body: hcl::Body = hcl::from_str(&src).map_err(|e| TestCaseError::fail(format!("{e}: {src}")))?;
+            let v = body.attributes().next().unwrap().expr.evaluate(&Context::new())
+                .map_err(|e| TestCaseError::fail(format!("{e}: {src}")))?;
+            let hcl::Value::Object(map) = v else { return Err(TestCaseError::fail(src)) };
+            prop_assert_eq!(map.keys().collect::<Vec<_>>(), vec![&s], "{}", src);
+        }
+    }
+}

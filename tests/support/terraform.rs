@@ -65,6 +65,8 @@ pub struct ResourceChange {
     pub actions: Vec<String>,
     /// e.g. `module.network`; `None` for resources of the root module.
     pub module_address: Option<String>,
+    /// The planned values known before apply (`change.after`), `null` for a delete.
+    pub after: serde_json::Value,
 }
 
 /// The planned changes of one environment root.
@@ -556,6 +558,7 @@ fn parse_change(c: &serde_json::Value) -> ResourceChange {
             .map(|a| a.iter().map(s).collect())
             .unwrap_or_default(),
         module_address: c["module_address"].as_str().map(str::to_owned),
+        after: c["change"]["after"].clone(),
     }
 }
 

@@ -186,7 +186,7 @@ locals {
 
   container_definitions = {
     for s, svc in local.services : s => [
-      for c in svc.containers : {
+      for c in svc.containers : merge({
         name      = c.name
         image     = local.images[s][c.name]
         essential = c.essential
@@ -217,7 +217,13 @@ locals {
             "awslogs-stream-prefix" = s
           }
         }
-      }
+        },
+        # In bridge mode containers of a task reach each other by name through links from
+        # the container that receives traffic.
+        local.network_mode == "bridge" && c.name == svc.primary_container && length(svc.containers) > 1 ? {
+          links = [for other in svc.containers : other.name if other.name != c.name]
+        } : {},
+      )
     ]
   }
 }
@@ -574,4 +580,28 @@ resource "aws_ecs_service" "this" {
   tags = merge(var.tags, { Name = each.key })
 
   depends_on = [aws_ecs_cluster_capacity_providers.this, aws_iam_role_policy.execution]
+}
+
+################################################################################
+# Moved addresses: a service that starts or stops autoscaling keeps its ECS service
+################################################################################
+
+moved {
+  from = aws_ecs_service.autoscaled["frontend"]
+  to   = aws_ecs_service.this["frontend"]
+}
+
+moved {
+  from = aws_ecs_service.autoscaled["analyze"]
+  to   = aws_ecs_service.this["analyze"]
+}
+
+moved {
+  from = aws_ecs_service.autoscaled["adapter"]
+  to   = aws_ecs_service.this["adapter"]
+}
+
+moved {
+  from = aws_ecs_service.autoscaled["jobs"]
+  to   = aws_ecs_service.this["jobs"]
 }

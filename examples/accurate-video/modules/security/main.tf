@@ -42,7 +42,7 @@ locals {
       to_port        = 5432
       description    = "PostgreSQL from service.adapter"
     }
-    "load_balancer.public:egress:service.adapter:tcp:8080" = {
+    "load_balancer.public:egress:service.adapter:tcp:service-port" = {
       security_group = "load_balancer.public"
       direction      = "egress"
       peer           = "service.adapter"
@@ -52,7 +52,7 @@ locals {
       to_port        = 8080
       description    = "traffic and health checks to service.adapter"
     }
-    "load_balancer.public:egress:service.analyze:tcp:8081" = {
+    "load_balancer.public:egress:service.analyze:tcp:service-port" = {
       security_group = "load_balancer.public"
       direction      = "egress"
       peer           = "service.analyze"
@@ -62,7 +62,7 @@ locals {
       to_port        = 8081
       description    = "traffic and health checks to service.analyze"
     }
-    "load_balancer.public:egress:service.frontend:tcp:80" = {
+    "load_balancer.public:egress:service.frontend:tcp:service-port" = {
       security_group = "load_balancer.public"
       direction      = "egress"
       peer           = "service.frontend"
@@ -122,7 +122,7 @@ locals {
       to_port        = 5702
       description    = "allowed ports 5699-5702 to service.jobs"
     }
-    "service.adapter:ingress:load_balancer.public:tcp:8080" = {
+    "service.adapter:ingress:load_balancer.public:tcp:service-port" = {
       security_group = "service.adapter"
       direction      = "ingress"
       peer           = "load_balancer.public"
@@ -162,7 +162,7 @@ locals {
       to_port        = 443
       description    = "HTTPS to AWS APIs and image registries to internet"
     }
-    "service.analyze:ingress:load_balancer.public:tcp:8081" = {
+    "service.analyze:ingress:load_balancer.public:tcp:service-port" = {
       security_group = "service.analyze"
       direction      = "ingress"
       peer           = "load_balancer.public"
@@ -182,7 +182,7 @@ locals {
       to_port        = 443
       description    = "HTTPS to AWS APIs and image registries to internet"
     }
-    "service.frontend:ingress:load_balancer.public:tcp:80" = {
+    "service.frontend:ingress:load_balancer.public:tcp:service-port" = {
       security_group = "service.frontend"
       direction      = "ingress"
       peer           = "load_balancer.public"
@@ -315,4 +315,38 @@ resource "aws_vpc_security_group_egress_rule" "to_cidr" {
   cidr_ipv4         = each.value.cidr
 
   tags = merge(var.tags, { Name = each.key })
+}
+
+################################################################################
+# Moved addresses: rules on a service's port were keyed by the port number before
+################################################################################
+
+moved {
+  from = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.adapter:tcp:8080"]
+  to   = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.adapter:tcp:service-port"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.analyze:tcp:8081"]
+  to   = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.analyze:tcp:service-port"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.frontend:tcp:80"]
+  to   = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.frontend:tcp:service-port"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.from_security_group["service.adapter:ingress:load_balancer.public:tcp:8080"]
+  to   = aws_vpc_security_group_ingress_rule.from_security_group["service.adapter:ingress:load_balancer.public:tcp:service-port"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.from_security_group["service.analyze:ingress:load_balancer.public:tcp:8081"]
+  to   = aws_vpc_security_group_ingress_rule.from_security_group["service.analyze:ingress:load_balancer.public:tcp:service-port"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.from_security_group["service.frontend:ingress:load_balancer.public:tcp:80"]
+  to   = aws_vpc_security_group_ingress_rule.from_security_group["service.frontend:ingress:load_balancer.public:tcp:service-port"]
 }

@@ -113,7 +113,7 @@ locals {
 
   container_definitions = {
     for s, svc in local.services : s => [
-      for c in svc.containers : {
+      for c in svc.containers : merge({
         name      = c.name
         image     = local.images[s][c.name]
         essential = c.essential
@@ -144,7 +144,13 @@ locals {
             "awslogs-stream-prefix" = s
           }
         }
-      }
+        },
+        # In bridge mode containers of a task reach each other by name through links from
+        # the container that receives traffic.
+        local.network_mode == "bridge" && c.name == svc.primary_container && length(svc.containers) > 1 ? {
+          links = [for other in svc.containers : other.name if other.name != c.name]
+        } : {},
+      )
     ]
   }
 
@@ -523,4 +529,13 @@ resource "aws_appautoscaling_policy" "this" {
       resource_label         = each.value.metric == "requests" ? local.scaling_labels[each.value.service] : null
     }
   }
+}
+
+################################################################################
+# Moved addresses: a service that starts or stops autoscaling keeps its ECS service
+################################################################################
+
+moved {
+  from = aws_ecs_service.this["api"]
+  to   = aws_ecs_service.autoscaled["api"]
 }

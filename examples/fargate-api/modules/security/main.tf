@@ -16,7 +16,7 @@ locals {
   # One entry per rule of a security group: `peer` names another security group of this module,
   # `cidr_list` names a CIDR list of local.cidr_lists instead (one AWS rule per CIDR).
   rules = {
-    "load_balancer.public:egress:service.api:tcp:80" = {
+    "load_balancer.public:egress:service.api:tcp:service-port" = {
       security_group = "load_balancer.public"
       direction      = "egress"
       peer           = "service.api"
@@ -56,7 +56,7 @@ locals {
       to_port        = 443
       description    = "HTTPS to AWS APIs and image registries to internet"
     }
-    "service.api:ingress:load_balancer.public:tcp:80" = {
+    "service.api:ingress:load_balancer.public:tcp:service-port" = {
       security_group = "service.api"
       direction      = "ingress"
       peer           = "load_balancer.public"
@@ -149,4 +149,18 @@ resource "aws_vpc_security_group_egress_rule" "to_cidr" {
   cidr_ipv4         = each.value.cidr
 
   tags = merge(var.tags, { Name = each.key })
+}
+
+################################################################################
+# Moved addresses: rules on a service's port were keyed by the port number before
+################################################################################
+
+moved {
+  from = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.api:tcp:80"]
+  to   = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.api:tcp:service-port"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.from_security_group["service.api:ingress:load_balancer.public:tcp:80"]
+  to   = aws_vpc_security_group_ingress_rule.from_security_group["service.api:ingress:load_balancer.public:tcp:service-port"]
 }

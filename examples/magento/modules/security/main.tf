@@ -110,7 +110,7 @@ locals {
       to_port        = 2049
       description    = "NFS from service.magento"
     }
-    "load_balancer.public:egress:service.magento:tcp:80" = {
+    "load_balancer.public:egress:service.magento:tcp:service-port" = {
       security_group = "load_balancer.public"
       direction      = "egress"
       peer           = "service.magento"
@@ -190,7 +190,7 @@ locals {
       to_port        = 2049
       description    = "NFS to file_system.media"
     }
-    "service.magento:ingress:load_balancer.public:tcp:80" = {
+    "service.magento:ingress:load_balancer.public:tcp:service-port" = {
       security_group = "service.magento"
       direction      = "ingress"
       peer           = "load_balancer.public"
@@ -284,4 +284,18 @@ resource "aws_vpc_security_group_egress_rule" "to_cidr" {
   cidr_ipv4         = each.value.cidr
 
   tags = merge(var.tags, { Name = each.key })
+}
+
+################################################################################
+# Moved addresses: rules on a service's port were keyed by the port number before
+################################################################################
+
+moved {
+  from = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.magento:tcp:80"]
+  to   = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.magento:tcp:service-port"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.from_security_group["service.magento:ingress:load_balancer.public:tcp:80"]
+  to   = aws_vpc_security_group_ingress_rule.from_security_group["service.magento:ingress:load_balancer.public:tcp:service-port"]
 }

@@ -58,7 +58,7 @@ locals {
       to_port        = 2049
       description    = "NFS from service.nginx"
     }
-    "load_balancer.public:egress:service.cms:tcp:8080" = {
+    "load_balancer.public:egress:service.cms:tcp:service-port" = {
       security_group = "load_balancer.public"
       direction      = "egress"
       peer           = "service.cms"
@@ -68,7 +68,7 @@ locals {
       to_port        = 8080
       description    = "traffic and health checks to service.cms"
     }
-    "load_balancer.public:egress:service.nginx:tcp:80" = {
+    "load_balancer.public:egress:service.nginx:tcp:service-port" = {
       security_group = "load_balancer.public"
       direction      = "egress"
       peer           = "service.nginx"
@@ -138,7 +138,7 @@ locals {
       to_port        = 27017
       description    = "allowed ports 27017 to service.mongo"
     }
-    "service.cms:ingress:load_balancer.public:tcp:8080" = {
+    "service.cms:ingress:load_balancer.public:tcp:service-port" = {
       security_group = "service.cms"
       direction      = "ingress"
       peer           = "load_balancer.public"
@@ -198,7 +198,7 @@ locals {
       to_port        = 2049
       description    = "NFS to file_system.storage"
     }
-    "service.nginx:ingress:load_balancer.public:tcp:80" = {
+    "service.nginx:ingress:load_balancer.public:tcp:service-port" = {
       security_group = "service.nginx"
       direction      = "ingress"
       peer           = "load_balancer.public"
@@ -291,4 +291,28 @@ resource "aws_vpc_security_group_egress_rule" "to_cidr" {
   cidr_ipv4         = each.value.cidr
 
   tags = merge(var.tags, { Name = each.key })
+}
+
+################################################################################
+# Moved addresses: rules on a service's port were keyed by the port number before
+################################################################################
+
+moved {
+  from = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.cms:tcp:8080"]
+  to   = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.cms:tcp:service-port"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.nginx:tcp:80"]
+  to   = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.nginx:tcp:service-port"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.from_security_group["service.cms:ingress:load_balancer.public:tcp:8080"]
+  to   = aws_vpc_security_group_ingress_rule.from_security_group["service.cms:ingress:load_balancer.public:tcp:service-port"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.from_security_group["service.nginx:ingress:load_balancer.public:tcp:80"]
+  to   = aws_vpc_security_group_ingress_rule.from_security_group["service.nginx:ingress:load_balancer.public:tcp:service-port"]
 }

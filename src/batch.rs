@@ -1,0 +1,183 @@
+//! Work over many blueprints on every core.
+//!
+//! [`map`] is an ordered parallel map on scoped threads: each worker takes the next item from a
+//! shared counter (so one slow blueprint does not hold up the others) and the results come back
+//! in input order, so that the output of a run is the same whatever the number of threads.
+//! [`plan_all`] renders each blueprint, compares its files with the output folder and (for
+//! `generate`) stages the new contents in one task, so that a run holds the differences in
+//! memory and never the whole output at once.
+
+use crate::Result;
+use crate::blueprint::Blueprint;
+use crate::generate::render_app;
+use crate::output::manifest::sha256;
+use crate::output::sync::{self, Staged, SyncPlan};
+use crate::render::Renderer;
+use anyhow::{Context, anyhow};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// The number of worker threads: `TFBLUEPRINT_THREADS` if set to a positive number, else the
+/// number of cores the process may use.
+pub fn threads() -> usize {
+    std::env::var("TFBLUEPRINT_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// `f` applied to every item on up to `threads` threads; the results in the order of `items`.
+pub fn map<T, R, F>(items: &[T], threads: usize, f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+{
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, f(item)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// What a command does with each app's files once they are compared with the output folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Compare only: nothing is written, not even a temporary file.
+    Check,
+    /// Stage the new contents (see [`sync::stage`]); `force` as given to `generate`.
+    Generate { force: bool },
+}
+
+/// What rendering every blueprint and comparing it with the output folder found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The number of apps.
+    pub apps: usize,
+    /// Every difference, as [`sync::plan`] reports it over all apps at once. With
+    /// [`Mode::Generate`] the contents are left out of it: they are staged instead.
+    pub plan: SyncPlan,
+    /// The staged writes ([`Mode::Generate`] only): commit or discard them.
+    pub staged: Staged,
+}
+
+/// Renders every blueprint and compares its files with `out`, one blueprint per task on every
+/// core. Each task drops the app's rendered files once compared (or staged), so memory holds
+/// the differences and not the whole output. The result does not depend on the number of
+/// threads. On an error nothing stays staged.
+pub fn plan_all(out: &Path, loaded: &[(PathBuf, Blueprint)], mode: Mode) -> Result<Outcome> {
+    let mut names = BTreeSet::new();
+    for (_, bp) in loaded {
+        if !names.insert(bp.app.name.as_str()) {
+            return Err(anyhow!(
+                "two blueprints generate the app \"{}\"; app names must be unique in one output folder",
+                bp.app.name
+            )
+            .into());
+        }
+    }
+    let renderer = Renderer::new();
+    let failed = AtomicBool::new(false);
+    let refused = AtomicBool::new(false);
+    let results = map(
+        loaded,
+        threads(),
+        |(path, bp)| -> Option<Result<(SyncPlan, Staged)>> {
+            if failed.load(Ordering::Relaxed) {
+                return None;
+            }
+            let result = (|| -> Result<(SyncPlan, Staged)> {
+                let src =
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                let app = render_app(&renderer, bp, &sha256(&src))?;
+                let mut plan = sync::plan(out, std::slice::from_ref(&app))?;
+                drop(app);
+                let mut staged = Staged::default();
+                if let Mode::Generate { force } = mode {
+                    if !plan.foreign.is_empty() || (!force && plan.changes.iter().any(|c| c.edited))
+                    {
+                        refused.store(true, Ordering::Relaxed);
+                    }
+                    // A refused run writes nothing: stop staging once a refusal is known.
+                    if !refused.load(Ordering::Relaxed) {
+                        staged = sync::stage(out, &plan)?;
+                    }
+                    for c in &mut plan.changes {
+                        c.old = None;
+                        c.new = None;
+                    }
+                    for (_, text) in &mut plan.manifests {
+                        *text = String::new();
+                    }
+                }
+                Ok((plan, staged))
+            })();
+            if result.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            Some(result)
+        },
+    );
+    let mut outcome = Outcome {
+        apps: loaded.len(),
+        ..Outcome::default()
+    };
+    let mut error = None;
+    for result in results.into_iter().flatten() {
+        match result {
+            Ok((mut plan, staged)) => {
+                outcome.plan.changes.append(&mut plan.changes);
+                outcome.plan.foreign.append(&mut plan.foreign);
+                outcome.plan.manifests.append(&mut plan.manifests);
+                outcome.staged.append(staged);
+            }
+            Err(e) => {
+                error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = error {
+        outcome.staged.discard(out);
+        return Err(e);
+    }
+    outcome.plan.changes.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_the_input_order() {
+        let items: Vec<u64> = (0..1000).collect();
+        for threads in [1, 2, 3, 8, 2000] {
+            let out = map(&items, threads, |&x| x * x);
+            assert_eq!(out, items.iter().map(|x| x * x).collect::<Vec<_>>());
+        }
+        assert!(map(&[] as &[u8], 4, |&x| x).is_empty());
+    }
+}

@@ -1,0 +1,1287 @@
+//! The resource inventory: for every environment of an app, the managed resources Terraform
+//! will plan, with their addresses exactly as Terraform prints them and the attributes that
+//! come from the blueprint.
+//!
+//! The modules are data-driven: every `for_each` runs over a local rendered from the module's
+//! shape or over a variable the environment root passes. So the inventory is computed from the
+//! model, one function per module that mirrors its template's resources and keys. The
+//! integration test `review::inventory_matches_terraform_plans` plans every test blueprint with
+//! Terraform and requires the addresses to be equal, which keeps these functions and the
+//! templates in step.
+
+use crate::model::{AppModel, Call, EnvRoot, Hv};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// One managed resource instance of an environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// e.g. `module.network.aws_subnet.private["us-west-2d"]`.
+    pub address: String,
+    /// Tracked attributes: argument name (or a dotted path into a nested value) -> value.
+    pub attributes: BTreeMap<String, Value>,
+    /// Addresses this resource had before; the module declares `moved` blocks for them.
+    pub moved_from: Vec<String>,
+}
+
+impl Resource {
+    /// The resource type: `aws_subnet` of `module.network.aws_subnet.private["a"]`.
+    pub fn resource_type(&self) -> &str {
+        resource_type(&self.address)
+    }
+}
+
+/// The resource type part of an address.
+pub fn resource_type(address: &str) -> &str {
+    let mut rest = address;
+    while let Some(r) = rest.strip_prefix("module.") {
+        // module.<name>[key]? .
+        let end = r.find('.').unwrap_or(r.len());
+        rest = &r[(end + 1).min(r.len())..];
+    }
+    rest.split('.').next().unwrap_or_default()
+}
+
+/// The inventory of every environment of a model, environment name -> resources by address.
+pub fn inventory(model: &AppModel) -> BTreeMap<String, BTreeMap<String, Resource>> {
+    model
+        .envs
+        .iter()
+        .map(|env| (env.name.clone(), env_inventory(model, env)))
+        .collect()
+}
+
+/// The resources of one environment root, by address.
+pub fn env_inventory(model: &AppModel, env: &EnvRoot) -> BTreeMap<String, Resource> {
+    let mut out = BTreeMap::new();
+    for m in &model.modules {
+        let Some(call) = env.calls.iter().find(|c| c.module == m.name) else {
+            continue;
+        };
+        let mut inv = Inv {
+            module: m.name,
+            out: &mut out,
+        };
+        let shape = &m.shape;
+        let vars = Vars::new(call);
+        match m.name {
+            "network" => network(shape, &vars, &mut inv),
+            "security" => security(shape, &vars, &mut inv),
+            "alb" => alb(shape, &vars, &mut inv),
+            "ecs" => ecs(model, env, shape, &vars, &mut inv),
+            "aurora" => aurora(shape, &vars, &mut inv),
+            "elasticache" => elasticache(shape, &vars, &mut inv),
+            "efs" => efs(model, env, shape, &vars, &mut inv),
+            "dns" => dns(shape, &vars, &mut inv),
+            "bastion" => bastion(&vars, &mut inv),
+            "kms" => kms(&vars, &mut inv),
+            other => unreachable!("module {other} has no inventory"),
+        }
+    }
+    out
+}
+
+/// A resource instance key.
+enum Key<'a> {
+    None,
+    Index(usize),
+    Str(&'a str),
+}
+
+struct Inv<'a> {
+    module: &'static str,
+    out: &'a mut BTreeMap<String, Resource>,
+}
+
+impl Inv<'_> {
+    fn address(&self, ty: &str, name: &str, key: &Key) -> String {
+        let base = format!("module.{}.{ty}.{name}", self.module);
+        match key {
+            Key::None => base,
+            Key::Index(i) => format!("{base}[{i}]"),
+            Key::Str(k) => format!("{base}[{}]", quote(k)),
+        }
+    }
+
+    fn add(&mut self, ty: &str, name: &str, key: Key, attrs: Vec<(&str, Value)>) -> &mut Resource {
+        let address = self.address(ty, name, &key);
+        let attributes = attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        self.out.entry(address.clone()).or_insert(Resource {
+            address,
+            attributes,
+            moved_from: Vec::new(),
+        })
+    }
+}
+
+/// An instance key as Terraform prints it: an HCL string literal.
+fn quote(key: &str) -> String {
+    let mut s = String::from("\"");
+    for c in key.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// The arguments of one module call, as JSON (expressions become their text).
+struct Vars(Map<String, Value>);
+
+fn hv_json(v: &Hv) -> Value {
+    match v {
+        Hv::Lit(v) => v.clone(),
+        Hv::Expr(e) => Value::String(format!("${{{e}}}")),
+        Hv::Map(items) => {
+            Value::Object(items.iter().map(|(k, v)| (k.clone(), hv_json(v))).collect())
+        }
+        Hv::List(items) => Value::Array(items.iter().map(hv_json).collect()),
+    }
+}
+
+impl Vars {
+    fn new(call: &Call) -> Vars {
+        Vars(
+            call.args
+                .iter()
+                .map(|a| (a.name.clone(), hv_json(&a.value)))
+                .collect(),
+        )
+    }
+
+    fn get(&self, name: &str) -> &Value {
+        self.0.get(name).unwrap_or(&Value::Null)
+    }
+
+    fn str(&self, name: &str) -> String {
+        self.get(name).as_str().unwrap_or_default().to_string()
+    }
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    v.as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn items(v: &Value) -> Vec<(&String, &Value)> {
+    v.as_object()
+        .map(|m| m.iter().collect())
+        .unwrap_or_default()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A short digest of a value, for attributes whose whole value is too long to show.
+pub fn digest(v: &Value) -> Value {
+    let d = Sha256::digest(v.to_string().as_bytes());
+    Value::String(format!(
+        "sha256:{}",
+        d.iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    ))
+}
+
+fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    let azs = strings(v.get("availability_zones"));
+    let subnets = v.get("subnets");
+    let nat = v.str("nat");
+    let endpoints = strings(v.get("endpoints"));
+    let region = v.str("region");
+    let data = shape["data_subnets"].as_bool().unwrap_or(false);
+
+    inv.add(
+        "aws_vpc",
+        "this",
+        Key::None,
+        vec![("cidr_block", v.get("cidr_block").clone())],
+    );
+    inv.add("aws_default_security_group", "this", Key::None, vec![]);
+    inv.add("aws_internet_gateway", "this", Key::None, vec![]);
+    for (tier, rt_per_az) in [("public", false), ("private", true), ("data", false)] {
+        if tier == "data" && !data {
+            continue;
+        }
+        for (az, cidr) in items(&subnets[tier]) {
+            inv.add(
+                "aws_subnet",
+                tier,
+                Key::Str(az),
+                vec![
+                    ("availability_zone", json!(az)),
+                    ("cidr_block", cidr.clone()),
+                ],
+            );
+            inv.add(
+                "aws_route_table_association",
+                tier,
+                Key::Str(az),
+                vec![(
+                    "route_table",
+                    json!(if rt_per_az {
+                        format!("{tier}[{az}]")
+                    } else {
+                        tier.to_string()
+                    }),
+                )],
+            );
+            if rt_per_az {
+                inv.add("aws_route_table", tier, Key::Str(az), vec![]);
+            }
+        }
+        if !rt_per_az {
+            inv.add("aws_route_table", tier, Key::None, vec![]);
+        }
+    }
+    inv.add("aws_route", "public_internet", Key::None, vec![]);
+    let nat_azs: Vec<&String> = match nat.as_str() {
+        "per_az" => azs.iter().collect(),
+        "single" => azs.iter().take(1).collect(),
+        _ => Vec::new(),
+    };
+    for az in nat_azs {
+        inv.add("aws_eip", "nat", Key::Str(az), vec![]);
+        inv.add(
+            "aws_nat_gateway",
+            "this",
+            Key::Str(az),
+            vec![("subnet", json!(format!("public[{az}]")))],
+        );
+    }
+    if nat != "none" {
+        for az in keys(&subnets["private"]) {
+            let via = if nat == "per_az" {
+                az.clone()
+            } else {
+                azs[0].clone()
+            };
+            inv.add(
+                "aws_route",
+                "private_nat",
+                Key::Str(&az),
+                vec![("nat_gateway", json!(via))],
+            );
+        }
+    }
+    let group_subnets = json!(
+        azs.iter()
+            .map(|az| format!("{}[{az}]", if data { "data" } else { "private" }))
+            .collect::<Vec<_>>()
+    );
+    if shape["db_subnet_group"].as_bool().unwrap_or(false) {
+        inv.add(
+            "aws_db_subnet_group",
+            "this",
+            Key::None,
+            vec![("name", json!(name)), ("subnet_ids", group_subnets.clone())],
+        );
+    }
+    if shape["elasticache_subnet_group"].as_bool().unwrap_or(false) {
+        inv.add(
+            "aws_elasticache_subnet_group",
+            "this",
+            Key::None,
+            vec![("name", json!(name)), ("subnet_ids", group_subnets)],
+        );
+    }
+    for svc in ["dynamodb", "s3"]
+        .iter()
+        .filter(|s| endpoints.iter().any(|e| e == *s))
+    {
+        inv.add(
+            "aws_vpc_endpoint",
+            "gateway",
+            Key::Str(svc),
+            vec![(
+                "service_name",
+                json!(format!("com.amazonaws.{region}.{svc}")),
+            )],
+        );
+    }
+    let interface = [
+        "ecr.api",
+        "ecr.dkr",
+        "kms",
+        "logs",
+        "secretsmanager",
+        "ssm",
+        "ssmmessages",
+        "sts",
+    ];
+    let mut any_interface = false;
+    for svc in interface
+        .iter()
+        .filter(|s| endpoints.iter().any(|e| e == *s))
+    {
+        any_interface = true;
+        inv.add(
+            "aws_vpc_endpoint",
+            "interface",
+            Key::Str(svc),
+            vec![
+                (
+                    "service_name",
+                    json!(format!("com.amazonaws.{region}.{svc}")),
+                ),
+                (
+                    "subnet_ids",
+                    json!(
+                        azs.iter()
+                            .map(|az| format!("private[{az}]"))
+                            .collect::<Vec<_>>()
+                    ),
+                ),
+            ],
+        );
+    }
+    if any_interface {
+        inv.add(
+            "aws_security_group",
+            "endpoints",
+            Key::Index(0),
+            vec![("name_prefix", json!(format!("{name}-endpoints-")))],
+        );
+        inv.add(
+            "aws_vpc_security_group_ingress_rule",
+            "endpoints_https",
+            Key::Index(0),
+            vec![("cidr_ipv4", v.get("cidr_block").clone())],
+        );
+    }
+    if v.get("flow_logs").as_bool().unwrap_or(true) {
+        let log_group = json!(format!("/aws/vpc-flow-logs/{name}"));
+        inv.add(
+            "aws_cloudwatch_log_group",
+            "flow_logs",
+            Key::Index(0),
+            vec![("name", log_group)],
+        );
+        inv.add("aws_iam_role", "flow_logs", Key::Index(0), vec![]);
+        inv.add("aws_iam_role_policy", "flow_logs", Key::Index(0), vec![]);
+        inv.add("aws_flow_log", "this", Key::Index(0), vec![]);
+    }
+}
+
+fn security(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    for (key, g) in items(&shape["security_groups"]) {
+        inv.add(
+            "aws_security_group",
+            "this",
+            Key::Str(key),
+            vec![
+                (
+                    "name_prefix",
+                    json!(format!(
+                        "{name}-{}-",
+                        g["name"].as_str().unwrap_or_default()
+                    )),
+                ),
+                ("description", g["description"].clone()),
+            ],
+        );
+    }
+    let mut cidr_lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    cidr_lists.insert("anywhere".into(), vec!["0.0.0.0/0".into()]);
+    cidr_lists.insert(
+        "bastion_ssh_cidrs".into(),
+        strings(v.get("bastion_ssh_cidrs")),
+    );
+    for (lb, cidrs) in items(v.get("load_balancer_ingress_cidrs")) {
+        cidr_lists.insert(format!("load_balancer_ingress_cidrs.{lb}"), strings(cidrs));
+    }
+    let mut moved: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for mv in shape["moved"].as_array().into_iter().flatten() {
+        let resource = mv["resource"].as_str().unwrap_or_default();
+        let to = format!(
+            "module.security.{resource}[{}]",
+            quote(mv["to"].as_str().unwrap_or_default())
+        );
+        let from = format!(
+            "module.security.{resource}[{}]",
+            quote(mv["from"].as_str().unwrap_or_default())
+        );
+        moved.entry(to).or_default().push(from);
+    }
+    for (key, rule) in items(&shape["rules"]) {
+        let ingress = rule["direction"] == "ingress";
+        let mut attrs = vec![
+            ("ip_protocol", rule["protocol"].clone()),
+            ("from_port", rule["from_port"].clone()),
+            ("to_port", rule["to_port"].clone()),
+            ("description", rule["description"].clone()),
+        ];
+        if let Some(peer) = rule["peer"].as_str() {
+            attrs.push(("referenced_security_group", json!(peer)));
+            let (ty, res) = if ingress {
+                ("aws_vpc_security_group_ingress_rule", "from_security_group")
+            } else {
+                ("aws_vpc_security_group_egress_rule", "to_security_group")
+            };
+            let r = inv.add(ty, res, Key::Str(key), attrs);
+            r.moved_from = moved.get(&r.address).cloned().unwrap_or_default();
+        } else if let Some(list) = rule["cidr_list"].as_str() {
+            let (ty, res) = if ingress {
+                ("aws_vpc_security_group_ingress_rule", "from_cidr")
+            } else {
+                ("aws_vpc_security_group_egress_rule", "to_cidr")
+            };
+            for cidr in cidr_lists.get(list).cloned().unwrap_or_default() {
+                let mut a = attrs.clone();
+                a.push(("cidr_ipv4", json!(cidr)));
+                inv.add(ty, res, Key::Str(&format!("{key}/{cidr}")), a);
+            }
+        }
+    }
+}
+
+fn alb(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let lb_names = v.get("load_balancer_names");
+    let tg_names = v.get("target_group_names");
+    let certs = v.get("certificate_arns");
+    for (key, lb) in items(&shape["load_balancers"]) {
+        let internal = lb["internal"].as_bool().unwrap_or(false);
+        inv.add(
+            "aws_lb",
+            "this",
+            Key::Str(key),
+            vec![
+                ("name", lb_names[key.as_str()].clone()),
+                ("internal", json!(internal)),
+                (
+                    "subnets",
+                    json!(if internal { "private" } else { "public" }),
+                ),
+                (
+                    "enable_deletion_protection",
+                    v.get("deletion_protection").clone(),
+                ),
+            ],
+        );
+        if !lb["redirect_http_port"].is_null() {
+            inv.add(
+                "aws_lb_listener",
+                "redirect_http",
+                Key::Str(key),
+                vec![("redirect_port", lb["redirect_http_port"].clone())],
+            );
+        }
+    }
+    for (key, tg) in items(&shape["target_groups"]) {
+        inv.add(
+            "aws_lb_target_group",
+            "this",
+            Key::Str(key),
+            vec![
+                ("name", tg_names[key.as_str()].clone()),
+                ("port", tg["port"].clone()),
+                ("target_type", tg["target_type"].clone()),
+                ("health_check.path", tg["health_check_path"].clone()),
+                ("deregistration_delay", tg["deregistration_delay"].clone()),
+            ],
+        );
+    }
+    for (key, l) in items(&shape["listeners"]) {
+        let lb = l["load_balancer"].as_str().unwrap_or_default();
+        let mut attrs = vec![
+            ("load_balancer", json!(lb)),
+            ("port", l["port"].clone()),
+            ("protocol", l["protocol"].clone()),
+            ("default_action.target_group", l["target_group"].clone()),
+        ];
+        if l["protocol"] == "HTTPS" {
+            attrs.push(("certificate_arn", certs[lb].clone()));
+        }
+        inv.add("aws_lb_listener", "this", Key::Str(key), attrs);
+    }
+    for (key, r) in items(&shape["listener_rules"]) {
+        inv.add(
+            "aws_lb_listener_rule",
+            "this",
+            Key::Str(key),
+            vec![
+                ("listener", r["listener"].clone()),
+                ("priority", r["priority"].clone()),
+                ("action.target_group", r["target_group"].clone()),
+                ("condition.host_header", r["hosts"].clone()),
+                ("condition.path_pattern", r["paths"].clone()),
+            ],
+        );
+    }
+}
+
+fn ecs(model: &AppModel, env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    let ec2 = shape["capacity"] == "ec2";
+    let services_var = v.get("services");
+    let exec = v.get("enable_execute_command").as_bool().unwrap_or(false);
+    let network_mode = shape["network_mode"].clone();
+    let image_tags = env
+        .variables
+        .iter()
+        .find(|x| x.name == "image_tags")
+        .map(|x| hv_json(&x.default))
+        .unwrap_or(Value::Null);
+
+    inv.add(
+        "aws_ecs_cluster",
+        "this",
+        Key::None,
+        vec![
+            ("name", json!(name)),
+            (
+                "setting.containerInsights",
+                shape["container_insights"].clone(),
+            ),
+        ],
+    );
+    let provider = if ec2 {
+        json!(format!("cp-{name}"))
+    } else if v.str("capacity") == "fargate_spot" {
+        json!("FARGATE_SPOT")
+    } else {
+        json!("FARGATE")
+    };
+    inv.add(
+        "aws_ecs_cluster_capacity_providers",
+        "this",
+        Key::None,
+        vec![(
+            "default_capacity_provider_strategy.capacity_provider",
+            provider,
+        )],
+    );
+    if ec2 {
+        inv.add("aws_iam_role", "instance", Key::None, vec![]);
+        for p in [
+            "AmazonEC2ContainerServiceforEC2Role",
+            "AmazonSSMManagedInstanceCore",
+        ] {
+            inv.add(
+                "aws_iam_role_policy_attachment",
+                "instance",
+                Key::Str(p),
+                vec![],
+            );
+        }
+        inv.add("aws_iam_instance_profile", "instance", Key::None, vec![]);
+        inv.add(
+            "aws_launch_template",
+            "this",
+            Key::None,
+            vec![("instance_type", v.get("instance_type").clone())],
+        );
+        inv.add(
+            "aws_autoscaling_group",
+            "this",
+            Key::None,
+            vec![
+                ("min_size", v.get("min_size").clone()),
+                ("max_size", v.get("max_size").clone()),
+            ],
+        );
+        inv.add(
+            "aws_ecs_capacity_provider",
+            "this",
+            Key::None,
+            vec![("name", json!(format!("cp-{name}")))],
+        );
+    }
+    for (key, _) in items(&shape["repositories"]) {
+        inv.add(
+            "aws_ecr_repository",
+            "this",
+            Key::Str(key),
+            vec![("name", json!(format!("{name}/{key}")))],
+        );
+        inv.add("aws_ecr_lifecycle_policy", "this", Key::Str(key), vec![]);
+    }
+    if let Some(ns) = shape["discovery_namespace"].as_str() {
+        inv.add(
+            "aws_service_discovery_private_dns_namespace",
+            "this",
+            Key::None,
+            vec![("name", json!(ns))],
+        );
+    }
+    let connections = v.get("service_connections");
+    let mut moved: BTreeMap<String, String> = BTreeMap::new();
+    for mv in shape["moved"].as_array().into_iter().flatten() {
+        let k = quote(mv["key"].as_str().unwrap_or_default());
+        moved.insert(
+            format!(
+                "module.ecs.aws_ecs_service.{}[{k}]",
+                mv["to"].as_str().unwrap_or_default()
+            ),
+            format!(
+                "module.ecs.aws_ecs_service.{}[{k}]",
+                mv["from"].as_str().unwrap_or_default()
+            ),
+        );
+    }
+    for (s, svc) in items(&shape["services"]) {
+        let sv = &services_var[s.as_str()];
+        let key = Key::Str(s);
+        inv.add(
+            "aws_cloudwatch_log_group",
+            "this",
+            Key::Str(s),
+            vec![("name", json!(format!("/ecs/{name}/{s}")))],
+        );
+        inv.add("aws_iam_role", "execution", Key::Str(s), vec![]);
+        inv.add("aws_iam_role_policy", "execution", Key::Str(s), vec![]);
+        inv.add("aws_iam_role", "task", Key::Str(s), vec![]);
+        let mounts = svc["mounts"].as_array().cloned().unwrap_or_default();
+        if !mounts.is_empty() || exec {
+            inv.add("aws_iam_role_policy", "task", Key::Str(s), vec![]);
+        }
+        // The task definition: every argument forces a new revision.
+        let mut td = vec![
+            ("family", json!(format!("{name}-{s}"))),
+            ("cpu", sv["cpu"].clone()),
+            ("memory", sv["memory"].clone()),
+            ("network_mode", network_mode.clone()),
+            (
+                "requires_compatibilities",
+                json!(if ec2 { "EC2" } else { "FARGATE" }),
+            ),
+        ];
+        let conn = &connections[s.as_str()];
+        let mut container_attrs: Vec<(String, Value)> = Vec::new();
+        for c in svc["containers"].as_array().into_iter().flatten() {
+            let cname = c["name"].as_str().unwrap_or_default();
+            let image = match c["tag_key"].as_str() {
+                None => c["image"].clone(),
+                Some(tag_key) => {
+                    let base = match c["repository"].as_str() {
+                        Some(r) => format!("<ecr {name}/{r}>"),
+                        None => c["image"].as_str().unwrap_or_default().to_string(),
+                    };
+                    let tag = image_tags[tag_key]
+                        .as_str()
+                        .or(c["tag"].as_str())
+                        .unwrap_or_default();
+                    json!(format!("{base}:{tag}"))
+                }
+            };
+            let mut environment = c["environment"].as_object().cloned().unwrap_or_default();
+            if let Some(e) = conn["environment"].as_object() {
+                environment.extend(e.clone());
+            }
+            let mut secrets: Map<String, Value> = c["secrets"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, x)| {
+                    (
+                        k.clone(),
+                        json!(format!(
+                            "{}:{}",
+                            x["source"].as_str().unwrap_or_default(),
+                            x["reference"].as_str().unwrap_or_default()
+                        )),
+                    )
+                })
+                .collect();
+            if let Some(e) = conn["secrets"].as_object() {
+                secrets.extend(e.clone());
+            }
+            let p = |a: &str| format!("container_definitions.{cname}.{a}");
+            container_attrs.push((p("image"), image));
+            container_attrs.push((p("port"), c["port"].clone()));
+            container_attrs.push((p("command"), c["command"].clone()));
+            container_attrs.push((p("essential"), c["essential"].clone()));
+            container_attrs.push((
+                p("readonly_root_filesystem"),
+                c["readonly_root_filesystem"].clone(),
+            ));
+            container_attrs.push((p("environment"), Value::Object(environment)));
+            container_attrs.push((p("secrets"), Value::Object(secrets)));
+            container_attrs.push((p("mount_points"), json!(mounts)));
+        }
+        let address;
+        {
+            let mut attrs: BTreeMap<String, Value> =
+                td.drain(..).map(|(k, v)| (k.to_string(), v)).collect();
+            attrs.extend(container_attrs);
+            let r = inv.add("aws_ecs_task_definition", "this", Key::Str(s), vec![]);
+            r.attributes = attrs;
+            address = digest(&json!(r.attributes));
+        }
+        if svc["discovery"].as_bool().unwrap_or(false) {
+            inv.add(
+                "aws_service_discovery_service",
+                "this",
+                Key::Str(s),
+                vec![("name", json!(s))],
+            );
+        }
+        let autoscaled = svc["autoscaling"].as_bool().unwrap_or(false);
+        let kind = if autoscaled { "autoscaled" } else { "this" };
+        let primary = svc["primary_container"].clone();
+        let port = svc["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == primary)
+            .map(|c| c["port"].clone())
+            .unwrap_or(Value::Null);
+        let lbs: Vec<Value> = strings(&svc["target_groups"])
+            .into_iter()
+            .map(|tg| {
+                json!(format!(
+                    "{tg} -> {}:{port}",
+                    primary.as_str().unwrap_or_default()
+                ))
+            })
+            .collect();
+        let mut attrs = vec![
+            ("name", json!(s)),
+            ("task_definition", address),
+            ("load_balancer", json!(lbs)),
+            ("enable_execute_command", json!(exec)),
+        ];
+        if !autoscaled {
+            attrs.push(("desired_count", sv["desired_count"].clone()));
+        }
+        if !ec2 {
+            attrs.push((
+                "capacity_provider_strategy.capacity_provider",
+                json!(if v.str("capacity") == "fargate_spot" {
+                    "FARGATE_SPOT"
+                } else {
+                    "FARGATE"
+                }),
+            ));
+        }
+        let r = inv.add("aws_ecs_service", kind, key, attrs);
+        r.moved_from = moved.get(&r.address).cloned().into_iter().collect();
+        if autoscaled {
+            let a = &sv["autoscaling"];
+            inv.add(
+                "aws_appautoscaling_target",
+                "this",
+                Key::Str(s),
+                vec![
+                    ("min_capacity", a["min_capacity"].clone()),
+                    ("max_capacity", a["max_capacity"].clone()),
+                ],
+            );
+            for metric in ["cpu", "memory", "requests"] {
+                if !a[metric].is_null() {
+                    inv.add(
+                        "aws_appautoscaling_policy",
+                        "this",
+                        Key::Str(&format!("{s}-{metric}")),
+                        vec![(
+                            "target_tracking_scaling_policy_configuration.target_value",
+                            a[metric].clone(),
+                        )],
+                    );
+                }
+            }
+        }
+    }
+    let _ = model;
+}
+
+fn aurora(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    let dbs_var = v.get("databases");
+    for (_, db) in items(&shape["databases"]) {
+        let family = db["family"].as_str().unwrap_or_default();
+        inv.add(
+            "aws_rds_cluster_parameter_group",
+            "this",
+            Key::Str(family),
+            vec![
+                (
+                    "name",
+                    json!(format!("{name}-{}", family.replace('.', "-"))),
+                ),
+                ("family", json!(family)),
+            ],
+        );
+    }
+    for (key, db) in items(&shape["databases"]) {
+        let dv = &dbs_var[key.as_str()];
+        let logs: &[&str] = if db["engine"] == "aurora-mysql" {
+            &["audit", "error", "slowquery"]
+        } else {
+            &["postgresql"]
+        };
+        let ident = dv["identifier"].as_str().unwrap_or_default();
+        for log in logs {
+            inv.add(
+                "aws_cloudwatch_log_group",
+                "this",
+                Key::Str(&format!("{key}/{log}")),
+                vec![("name", json!(format!("/aws/rds/cluster/{ident}/{log}")))],
+            );
+        }
+        let serverless = !dv["serverless"].is_null();
+        inv.add(
+            "aws_rds_cluster",
+            "this",
+            Key::Str(key),
+            vec![
+                ("cluster_identifier", json!(ident)),
+                ("engine", db["engine"].clone()),
+                ("engine_version", db["engine_version"].clone()),
+                ("database_name", db["database_name"].clone()),
+                ("master_username", db["master_username"].clone()),
+                ("port", db["port"].clone()),
+                ("db_cluster_parameter_group", json!(db["family"].clone())),
+                (
+                    "backup_retention_period",
+                    dv["backup_retention_days"].clone(),
+                ),
+                ("deletion_protection", dv["deletion_protection"].clone()),
+                (
+                    "serverlessv2_scaling_configuration",
+                    dv["serverless"].clone(),
+                ),
+            ],
+        );
+        let n = dv["instances"].as_u64().unwrap_or(0);
+        for i in 1..=n {
+            inv.add(
+                "aws_rds_cluster_instance",
+                "this",
+                Key::Str(&format!("{key}/{i}")),
+                vec![
+                    ("identifier", json!(format!("{ident}-{i}"))),
+                    (
+                        "instance_class",
+                        if serverless {
+                            json!("db.serverless")
+                        } else {
+                            dv["instance_class"].clone()
+                        },
+                    ),
+                ],
+            );
+        }
+    }
+    // monitoring_interval defaults to 60: the Enhanced Monitoring role exists.
+    inv.add("aws_iam_role", "monitoring", Key::Index(0), vec![]);
+    inv.add(
+        "aws_iam_role_policy_attachment",
+        "monitoring",
+        Key::Index(0),
+        vec![],
+    );
+}
+
+fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    let caches_var = v.get("caches");
+    for (_, c) in items(&shape["caches"]) {
+        let family = c["family"].as_str().unwrap_or_default();
+        inv.add(
+            "aws_elasticache_parameter_group",
+            "this",
+            Key::Str(family),
+            vec![
+                (
+                    "name",
+                    json!(format!("{name}-{}", family.replace('.', "-"))),
+                ),
+                ("family", json!(family)),
+            ],
+        );
+    }
+    let iam = shape["has_iam_auth"].as_bool().unwrap_or(false);
+    for (key, c) in items(&shape["caches"]) {
+        let cv = &caches_var[key.as_str()];
+        let id = cv["id"].as_str().unwrap_or_default();
+        if iam && c["auth"] == "iam" {
+            inv.add(
+                "aws_elasticache_user",
+                "default",
+                Key::Str(key),
+                vec![
+                    ("user_id", json!(format!("{id}-off"))),
+                    ("engine", c["engine"].clone()),
+                ],
+            );
+            inv.add(
+                "aws_elasticache_user",
+                "iam",
+                Key::Str(key),
+                vec![
+                    ("user_id", json!(format!("{id}-iam"))),
+                    ("engine", c["engine"].clone()),
+                ],
+            );
+            inv.add(
+                "aws_elasticache_user_group",
+                "this",
+                Key::Str(key),
+                vec![
+                    ("user_group_id", json!(id)),
+                    ("engine", c["engine"].clone()),
+                ],
+            );
+        }
+        if c["engine"] == "memcached" {
+            inv.add(
+                "aws_elasticache_cluster",
+                "this",
+                Key::Str(key),
+                vec![
+                    ("cluster_id", json!(id)),
+                    ("engine_version", c["engine_version"].clone()),
+                    ("node_type", cv["node_type"].clone()),
+                    ("num_cache_nodes", cv["nodes"].clone()),
+                    ("port", c["port"].clone()),
+                    ("parameter_group", c["family"].clone()),
+                    (
+                        "transit_encryption_enabled",
+                        c["transit_encryption"].clone(),
+                    ),
+                ],
+            );
+        } else {
+            for log in ["slow-log", "engine-log"] {
+                inv.add(
+                    "aws_cloudwatch_log_group",
+                    "this",
+                    Key::Str(&format!("{key}/{log}")),
+                    vec![("name", json!(format!("/aws/elasticache/{id}/{log}")))],
+                );
+            }
+            inv.add(
+                "aws_elasticache_replication_group",
+                "this",
+                Key::Str(key),
+                vec![
+                    ("replication_group_id", json!(id)),
+                    ("engine", c["engine"].clone()),
+                    ("engine_version", c["engine_version"].clone()),
+                    ("node_type", cv["node_type"].clone()),
+                    ("num_cache_clusters", cv["nodes"].clone()),
+                    ("port", c["port"].clone()),
+                    ("parameter_group", c["family"].clone()),
+                ],
+            );
+        }
+    }
+}
+
+fn efs(model: &AppModel, env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    // The mount targets go into the subnets the network module gives per AZ.
+    let azs = env
+        .calls
+        .iter()
+        .find(|c| c.module == "network")
+        .map(|c| strings(Vars::new(c).get("availability_zones")))
+        .unwrap_or_default();
+    let _ = model;
+    for (fs, f) in items(&shape["file_systems"]) {
+        inv.add(
+            "aws_efs_file_system",
+            "this",
+            Key::Str(fs),
+            vec![
+                ("creation_token", json!(format!("{name}-{fs}"))),
+                ("throughput_mode", f["throughput_mode"].clone()),
+                (
+                    "provisioned_throughput_in_mibps",
+                    if f["throughput_mode"] == "provisioned" {
+                        f["provisioned_throughput_mibps"].clone()
+                    } else {
+                        Value::Null
+                    },
+                ),
+            ],
+        );
+        inv.add("aws_efs_backup_policy", "this", Key::Str(fs), vec![]);
+        inv.add("aws_efs_file_system_policy", "this", Key::Str(fs), vec![]);
+        for az in &azs {
+            inv.add(
+                "aws_efs_mount_target",
+                "this",
+                Key::Str(&format!("{fs}/{az}")),
+                vec![],
+            );
+        }
+        for (ap, a) in items(&f["access_points"]) {
+            inv.add(
+                "aws_efs_access_point",
+                "this",
+                Key::Str(&format!("{fs}/{ap}")),
+                vec![
+                    ("posix_user.uid", a["uid"].clone()),
+                    ("posix_user.gid", a["gid"].clone()),
+                    ("root_directory.path", a["path"].clone()),
+                    (
+                        "root_directory.creation_info.permissions",
+                        a["permissions"].clone(),
+                    ),
+                ],
+            );
+        }
+    }
+}
+
+fn dns(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let names = v.get("public_record_names");
+    for (key, r) in items(&shape["public_records"]) {
+        let name = names
+            .get(key.as_str())
+            .cloned()
+            .unwrap_or_else(|| json!(key));
+        inv.add(
+            "aws_route53_record",
+            "public",
+            Key::Str(key),
+            vec![
+                ("zone_id", v.get("zone_id").clone()),
+                ("name", name),
+                ("alias.load_balancer", r["load_balancer"].clone()),
+            ],
+        );
+    }
+    if let Some(zone) = shape["private_zone"].as_str() {
+        inv.add(
+            "aws_route53_zone",
+            "private",
+            Key::None,
+            vec![("name", json!(zone))],
+        );
+        for (key, r) in items(&shape["private_records"]) {
+            inv.add(
+                "aws_route53_record",
+                "private",
+                Key::Str(key),
+                vec![
+                    ("name", json!(format!("{key}.{zone}"))),
+                    ("records", r["target"].clone()),
+                ],
+            );
+        }
+    }
+}
+
+fn bastion(v: &Vars, inv: &mut Inv) {
+    inv.add("aws_iam_role", "this", Key::None, vec![]);
+    inv.add("aws_iam_role_policy_attachment", "ssm", Key::None, vec![]);
+    inv.add("aws_iam_instance_profile", "this", Key::None, vec![]);
+    inv.add(
+        "aws_launch_template",
+        "this",
+        Key::None,
+        vec![
+            ("instance_type", v.get("instance_type").clone()),
+            (
+                "network_interfaces.associate_public_ip_address",
+                v.get("associate_public_ip_address").clone(),
+            ),
+        ],
+    );
+    inv.add(
+        "aws_autoscaling_group",
+        "this",
+        Key::None,
+        vec![(
+            "vpc_zone_identifier",
+            json!(if v.str("subnet_ids").contains("public") {
+                "public"
+            } else {
+                "private"
+            }),
+        )],
+    );
+}
+
+fn kms(v: &Vars, inv: &mut Inv) {
+    inv.add("aws_kms_key", "this", Key::None, vec![]);
+    inv.add(
+        "aws_kms_alias",
+        "this",
+        Key::None,
+        vec![("name", json!(format!("alias/{}", v.str("name"))))],
+    );
+    inv.add("aws_kms_key_policy", "this", Key::None, vec![]);
+}
+
+/// Arguments that force a new resource (ForceNew in the AWS provider 5.100), for the resource
+/// types and tracked attributes of the inventory. An attribute path forces when it or its
+/// first segment is listed; `*` means every change is a replacement.
+pub fn forcing(resource_type: &str) -> &'static [&'static str] {
+    match resource_type {
+        "aws_vpc" => &["cidr_block"],
+        "aws_subnet" => &["availability_zone", "cidr_block"],
+        "aws_route_table_association" => &["subnet"],
+        "aws_nat_gateway" => &["subnet"],
+        "aws_db_subnet_group" | "aws_elasticache_subnet_group" => &["name"],
+        "aws_vpc_endpoint" => &["service_name"],
+        "aws_security_group" => &["name_prefix", "description"],
+        "aws_lb" => &["name", "internal"],
+        "aws_lb_target_group" => &["name", "port", "target_type"],
+        "aws_lb_listener" => &["load_balancer"],
+        "aws_lb_listener_rule" => &["listener"],
+        "aws_ecs_cluster" => &["name"],
+        "aws_ecs_task_definition" => &["*"],
+        "aws_ecs_service" => &["name"],
+        "aws_ecs_capacity_provider" => &["name"],
+        "aws_ecr_repository" => &["name"],
+        "aws_cloudwatch_log_group" => &["name"],
+        "aws_service_discovery_private_dns_namespace" | "aws_service_discovery_service" => {
+            &["name"]
+        }
+        "aws_rds_cluster_parameter_group" | "aws_elasticache_parameter_group" => {
+            &["name", "family"]
+        }
+        "aws_rds_cluster" => &[
+            "cluster_identifier",
+            "engine",
+            "database_name",
+            "master_username",
+        ],
+        "aws_rds_cluster_instance" => &["identifier"],
+        "aws_elasticache_replication_group" => &["replication_group_id", "port"],
+        "aws_elasticache_cluster" => &["cluster_id", "port"],
+        "aws_elasticache_user" => &["user_id"],
+        "aws_elasticache_user_group" => &["user_group_id"],
+        "aws_efs_file_system" => &["creation_token"],
+        "aws_efs_access_point" => &["posix_user", "root_directory"],
+        "aws_route53_record" => &["zone_id", "name"],
+        "aws_route53_zone" => &["name"],
+        _ => &[],
+    }
+}
+
+/// Whether changing `attribute` of a resource of this type replaces it.
+pub fn forces_new(resource_type: &str, attribute: &str) -> bool {
+    let head = attribute.split('.').next().unwrap_or(attribute);
+    forcing(resource_type)
+        .iter()
+        .any(|f| *f == "*" || *f == attribute || *f == head)
+}
+
+/// The name of the inventory file of an environment root, beside its `main.tf`.
+pub const FILE_NAME: &str = "tfblueprint-resources.jsonl";
+
+/// The inventory file of one environment: the generated header, then one JSON object per line
+/// and resource, sorted by address: `{"address": ..., "attributes": {...}, "moved_from": [...]}`.
+pub fn to_text(source: &str, resources: &BTreeMap<String, Resource>) -> String {
+    let mut s = format!(
+        "# Code generated by tfblueprint from {source}. DO NOT EDIT.\n# The resources Terraform plans for this environment, one JSON object a line; `tfblueprint diff` reads them.\n"
+    );
+    for r in resources.values() {
+        let mut line = Map::new();
+        line.insert("address".into(), json!(r.address));
+        line.insert("attributes".into(), json!(r.attributes));
+        if !r.moved_from.is_empty() {
+            line.insert("moved_from".into(), json!(r.moved_from));
+        }
+        s.push_str(&Value::Object(line).to_string());
+        s.push('\n');
+    }
+    s
+}
+
+/// Reads an inventory file written by `to_text`.
+pub fn parse(text: &str) -> anyhow::Result<BTreeMap<String, Resource>> {
+    let mut out = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let v: Value =
+            serde_json::from_str(line).map_err(|e| anyhow::anyhow!("line {}: {e}", n + 1))?;
+        let address = v["address"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("line {}: no address", n + 1))?
+            .to_string();
+        let attributes = v["attributes"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        out.insert(
+            address.clone(),
+            Resource {
+                address,
+                attributes,
+                moved_from: strings(&v["moved_from"]),
+            },
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_type_of_addresses() {
+        assert_eq!(
+            resource_type("module.network.aws_subnet.private[\"a\"]"),
+            "aws_subnet"
+        );
+        assert_eq!(
+            resource_type("module.ecs.aws_ecs_cluster.this"),
+            "aws_ecs_cluster"
+        );
+        assert_eq!(resource_type("aws_vpc.this"), "aws_vpc");
+    }
+
+    #[test]
+    fn keys_are_quoted_as_terraform_prints_them() {
+        assert_eq!(quote("us-west-2d"), "\"us-west-2d\"");
+        assert_eq!(quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    }
+
+    #[test]
+    fn forcing_attributes() {
+        assert!(forces_new("aws_subnet", "cidr_block"));
+        assert!(forces_new("aws_lb_target_group", "port"));
+        assert!(!forces_new("aws_lb_target_group", "health_check.path"));
+        assert!(forces_new(
+            "aws_ecs_task_definition",
+            "container_definitions.api.port"
+        ));
+        assert!(!forces_new(
+            "aws_vpc_security_group_ingress_rule",
+            "from_port"
+        ));
+        assert!(forces_new("aws_efs_access_point", "posix_user.uid"));
+    }
+
+    #[test]
+    fn inventory_text_round_trips() {
+        let mut m = BTreeMap::new();
+        let r = Resource {
+            address: "module.network.aws_subnet.private[\"a\"]".into(),
+            attributes: [("cidr_block".to_string(), json!("10.0.0.0/20"))].into(),
+            moved_from: vec!["module.network.aws_subnet.old[\"a\"]".into()],
+        };
+        m.insert(r.address.clone(), r);
+        let text = to_text("x.hcl", &m);
+        assert!(text.starts_with("# Code generated by tfblueprint from x.hcl. DO NOT EDIT.\n"));
+        assert_eq!(parse(&text).unwrap(), m);
+    }
+}

@@ -1,0 +1,228 @@
+//! The review as text (a terminal), Markdown (a pull request) or JSON (a machine).
+
+use super::{EnvReview, ResourceAction, ResourceChange, Review};
+use crate::output::diff;
+use crate::output::sync::Action;
+use serde_json::{Value, json};
+
+const ORDER: [ResourceAction; 5] = [
+    ResourceAction::Create,
+    ResourceAction::Update,
+    ResourceAction::Replace,
+    ResourceAction::Move,
+    ResourceAction::Delete,
+];
+
+fn summary(e: &EnvReview) -> String {
+    if let Some(why) = &e.unknown {
+        return format!("no prediction: {why}");
+    }
+    if e.resources.is_empty() {
+        return "no resource changes".into();
+    }
+    let mut parts = vec![
+        format!("{} to create", e.count(ResourceAction::Create)),
+        format!("{} to update", e.count(ResourceAction::Update)),
+        format!("{} to replace", e.count(ResourceAction::Replace)),
+        format!("{} to delete", e.count(ResourceAction::Delete)),
+    ];
+    let moves = e
+        .resources
+        .iter()
+        .filter(|r| r.moved_from.is_some())
+        .count();
+    if moves > 0 {
+        parts.push(format!("{moves} to move"));
+    }
+    parts.join(", ")
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        v => v.to_string(),
+    }
+}
+
+fn file_action(a: Action) -> &'static str {
+    match a {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Delete => "delete",
+    }
+}
+
+/// Text: per environment the resource summary, then the unified diff of every file.
+pub fn text(review: &Review, color: bool) -> String {
+    let mut out = String::new();
+    for e in &review.envs {
+        out.push_str(&format!("{}/{}: {}\n", e.app, e.env, summary(e)));
+        for action in ORDER {
+            for r in e.resources.iter().filter(|r| r.action == action) {
+                out.push_str(&format!("  {} {}", action.symbol(), r.address));
+                if let Some(from) = &r.moved_from {
+                    out.push_str(&format!(" (moved from {from})"));
+                }
+                if !r.forced_by.is_empty() {
+                    out.push_str(&format!(" (forced by {})", r.forced_by.join(", ")));
+                }
+                out.push('\n');
+                for c in &r.changes {
+                    out.push_str(&format!(
+                        "      {}: {} -> {}{}\n",
+                        c.attribute,
+                        show(&c.before),
+                        show(&c.after),
+                        if c.forces_replacement {
+                            " (forces replacement)"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    if !review.envs.is_empty() && !review.files.is_empty() {
+        out.push('\n');
+    }
+    for c in &review.files {
+        out.push_str(&diff::unified(c, color));
+    }
+    out
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn code(s: &str) -> String {
+    if s.contains('`') {
+        format!("`` {} ``", cell(s))
+    } else {
+        format!("`{}`", cell(s))
+    }
+}
+
+fn md_changes(r: &ResourceChange) -> String {
+    let mut parts: Vec<String> = r
+        .changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {} → {}{}",
+                code(&c.attribute),
+                code(&show(&c.before)),
+                code(&show(&c.after)),
+                if c.forces_replacement {
+                    " **forces replacement**"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    if let Some(from) = &r.moved_from {
+        parts.insert(0, format!("moved from {}", code(from)));
+    }
+    parts.join("<br>")
+}
+
+/// Markdown: a table per environment, replacements and deletions first.
+pub fn markdown(review: &Review) -> String {
+    let mut out = String::from("## tfblueprint diff\n");
+    if !review.changed() {
+        out.push_str("\nNo changes.\n");
+        return out;
+    }
+    for e in &review.envs {
+        out.push_str(&format!("\n### {} / {}\n\n{}\n", e.app, e.env, summary(e)));
+        if e.resources.is_empty() {
+            continue;
+        }
+        let destructive = e.count(ResourceAction::Replace) + e.count(ResourceAction::Delete);
+        if destructive > 0 {
+            out.push_str(&format!(
+                "\n> **Warning**: {destructive} resource{} will be destroyed (replaced or deleted).\n",
+                if destructive == 1 { "" } else { "s" }
+            ));
+        }
+        out.push_str("\n| Action | Resource | Changes |\n|---|---|---|\n");
+        let mut rows: Vec<&ResourceChange> = e.resources.iter().collect();
+        rows.sort_by(|a, b| a.action.cmp(&b.action).then(a.address.cmp(&b.address)));
+        for r in rows {
+            let action = match r.action {
+                ResourceAction::Replace | ResourceAction::Delete => {
+                    format!("**{}**", r.action.as_str())
+                }
+                a => a.as_str().to_string(),
+            };
+            out.push_str(&format!(
+                "| {action} | {} | {} |\n",
+                code(&r.address),
+                md_changes(r)
+            ));
+        }
+    }
+    out.push_str("\n### Files\n\n| Action | File |\n|---|---|\n");
+    for c in &review.files {
+        out.push_str(&format!(
+            "| {} | {} |\n",
+            file_action(c.action),
+            code(&c.path)
+        ));
+    }
+    out
+}
+
+/// JSON: the documented schema of docs/diff.md.
+pub fn json(review: &Review) -> Value {
+    let mut envs = serde_json::Map::new();
+    for e in &review.envs {
+        let resources: Vec<Value> = e
+            .resources
+            .iter()
+            .map(|r| {
+                json!({
+                    "address": r.address,
+                    "resource_type": super::inventory::resource_type(&r.address),
+                    "action": r.action.as_str(),
+                    "changes": r.changes.iter().map(|c| json!({
+                        "attribute": c.attribute,
+                        "before": c.before,
+                        "after": c.after,
+                        "forces_replacement": c.forces_replacement,
+                    })).collect::<Vec<_>>(),
+                    "forced_by": r.forced_by,
+                    "moved_from": r.moved_from,
+                })
+            })
+            .collect();
+        let mut summary = serde_json::Map::new();
+        for a in ORDER {
+            summary.insert(a.as_str().into(), json!(e.count(a)));
+        }
+        envs.insert(
+            format!("{}/{}", e.app, e.env),
+            json!({
+                "app": e.app,
+                "environment": e.env,
+                "predicted": e.unknown.is_none(),
+                "unknown_reason": e.unknown,
+                "summary": summary,
+                "resources": resources,
+            }),
+        );
+    }
+    json!({
+        "schema_version": 1,
+        "base": review.base,
+        "changed": review.changed(),
+        "environments": envs,
+        "files": review.files.iter().map(|c| json!({
+            "path": c.path,
+            "action": file_action(c.action),
+            "edited": c.edited,
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,36 @@
+# expect: 33:17 node_type, cache.t4g.small
+# an ElastiCache node type without the cache. prefix
+app "shop" {
+  region = "eu-west-1"
+
+  network {
+    cidr = "10.10.0.0/16"
+    azs  = ["eu-west-1a", "eu-west-1b"]
+  }
+
+  load_balancer "public" {
+    certificate   = "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
+    redirect_http = true
+
+    listener "https" {
+      port     = 443
+      protocol = "HTTPS"
+      default  = "service.web"
+    }
+  }
+
+  service "web" {
+    image         = "nginx:1.27"
+    port          = 80
+    cpu           = 256
+    memory        = 512
+    desired_count = 2
+  }
+
+  cache "objects" {
+    engine    = "valkey"
+    version   = "8.0"
+    node_type = "t4g.small"
+    nodes     = 2
+  }
+}

@@ -1,0 +1,24 @@
+# expect: 3:5 missing, network
+# the app lacks its network block
+app "shop" {
+  region = "eu-west-1"
+
+  load_balancer "public" {
+    certificate   = "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
+    redirect_http = true
+
+    listener "https" {
+      port     = 443
+      protocol = "HTTPS"
+      default  = "service.web"
+    }
+  }
+
+  service "web" {
+    image         = "nginx:1.27"
+    port          = 80
+    cpu           = 256
+    memory        = 512
+    desired_count = 2
+  }
+}
