@@ -125,6 +125,7 @@ impl ModuleBuilder for Ecs {
                         "target_groups": target_groups,
                         "discovery": s.discovery,
                         "autoscaling": s.autoscaling.is_some(),
+                        "iam_caches": iam_caches(app, s),
                         "mounts": mounts,
                     }),
                 )
@@ -240,6 +241,31 @@ impl ModuleBuilder for Ecs {
                 })
                 .collect();
             call = call.group("file_systems", Hv::Map(fss));
+        }
+        let mut caches: Vec<String> = e.services.iter().flat_map(|s| iam_caches(app, s)).collect();
+        caches.sort();
+        caches.dedup();
+        if !caches.is_empty() {
+            let entries = caches
+                .iter()
+                .map(|c| {
+                    let q = quote(c);
+                    (
+                        c.clone(),
+                        Hv::Map(vec![
+                            (
+                                "arn".into(),
+                                Hv::expr(format!("module.elasticache.arns[{q}]")),
+                            ),
+                            (
+                                "user_arn".into(),
+                                Hv::expr(format!("module.elasticache.iam_user_arns[{q}]")),
+                            ),
+                        ]),
+                    )
+                })
+                .collect();
+            call = call.group("caches", Hv::Map(entries));
         }
         if e.services.iter().any(|s| s.exec) {
             call = call.group("enable_execute_command", Hv::lit(true));
@@ -582,4 +608,15 @@ impl ModuleBuilder for Alb {
             value: "module.alb.dns_names".into(),
         }]
     }
+}
+
+/// The caches a service uses that authenticate with IAM: its task role may connect to them.
+pub fn iam_caches(app: &App, s: &Service) -> Vec<String> {
+    s.uses
+        .iter()
+        .filter(|u| u.kind == "cache")
+        .filter_map(|u| app.cache(&u.name))
+        .filter(|c| c.engine != "memcached" && super::data::cache_auth(c) == "iam")
+        .map(|c| c.name.clone())
+        .collect()
 }

@@ -650,7 +650,8 @@ fn ecs(model: &AppModel, env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) 
         inv.add("aws_iam_role_policy", "execution", Key::Str(s), vec![]);
         inv.add("aws_iam_role", "task", Key::Str(s), vec![]);
         let mounts = svc["mounts"].as_array().cloned().unwrap_or_default();
-        if !mounts.is_empty() || exec {
+        let iam_caches = svc["iam_caches"].as_array().is_some_and(|c| !c.is_empty());
+        if !mounts.is_empty() || iam_caches || exec {
             inv.add("aws_iam_role_policy", "task", Key::Str(s), vec![]);
         }
         // The task definition: every argument forces a new revision.

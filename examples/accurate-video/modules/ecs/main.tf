@@ -27,6 +27,7 @@ locals {
       target_groups     = ["frontend.public"]
       discovery         = false
       autoscaling       = false
+      iam_caches        = []
       mounts            = []
     }
     analyze = {
@@ -49,6 +50,7 @@ locals {
       target_groups     = ["analyze.public"]
       discovery         = false
       autoscaling       = false
+      iam_caches        = []
       mounts            = []
     }
     adapter = {
@@ -73,6 +75,7 @@ locals {
       target_groups     = ["adapter.public"]
       discovery         = true
       autoscaling       = false
+      iam_caches        = []
       mounts            = []
     }
     jobs = {
@@ -97,6 +100,7 @@ locals {
       target_groups     = []
       discovery         = true
       autoscaling       = false
+      iam_caches        = []
       mounts            = []
     }
   }
@@ -409,7 +413,7 @@ resource "aws_iam_role" "task" {
 }
 
 data "aws_iam_policy_document" "task" {
-  for_each = { for s, svc in local.services : s => svc if length(svc.mounts) > 0 || var.enable_execute_command }
+  for_each = { for s, svc in local.services : s => svc if length(svc.mounts) > 0 || length(svc.iam_caches) > 0 || var.enable_execute_command }
 
   dynamic "statement" {
     for_each = length(each.value.mounts) > 0 ? [1] : []
@@ -428,6 +432,16 @@ data "aws_iam_policy_document" "task" {
       sid       = "WriteFileSystems"
       actions   = ["elasticfilesystem:ClientWrite"]
       resources = distinct([for mnt in each.value.mounts : var.file_systems[mnt.file_system].arn if !mnt.read_only])
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.iam_caches) > 0 ? [1] : []
+
+    content {
+      sid       = "ConnectToCaches"
+      actions   = ["elasticache:Connect"]
+      resources = flatten([for c in each.value.iam_caches : [var.caches[c].arn, var.caches[c].user_arn]])
     }
   }
 

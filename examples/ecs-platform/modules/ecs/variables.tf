@@ -118,6 +118,16 @@ variable "file_systems" {
   nullable = false
 }
 
+variable "caches" {
+  description = "ElastiCache groups that services reach with IAM authentication, keyed by cache name (elasticache module outputs arns and iam_user_arns): the task role may connect to exactly these"
+  type = map(object({
+    arn      = string
+    user_arn = string
+  }))
+  default  = {}
+  nullable = false
+}
+
 variable "enable_execute_command" {
   description = "Turns ECS Exec on for every service (and gives the task roles the SSM messages permissions it needs)"
   type        = bool

@@ -36,6 +36,7 @@ locals {
       target_groups     = ["api.public"]
       discovery         = false
       autoscaling       = true
+      iam_caches        = []
       mounts            = []
     }
   }
@@ -357,7 +358,7 @@ resource "aws_iam_role" "task" {
 }
 
 data "aws_iam_policy_document" "task" {
-  for_each = { for s, svc in local.services : s => svc if length(svc.mounts) > 0 || var.enable_execute_command }
+  for_each = { for s, svc in local.services : s => svc if length(svc.mounts) > 0 || length(svc.iam_caches) > 0 || var.enable_execute_command }
 
   dynamic "statement" {
     for_each = length(each.value.mounts) > 0 ? [1] : []
@@ -376,6 +377,16 @@ data "aws_iam_policy_document" "task" {
       sid       = "WriteFileSystems"
       actions   = ["elasticfilesystem:ClientWrite"]
       resources = distinct([for mnt in each.value.mounts : var.file_systems[mnt.file_system].arn if !mnt.read_only])
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.iam_caches) > 0 ? [1] : []
+
+    content {
+      sid       = "ConnectToCaches"
+      actions   = ["elasticache:Connect"]
+      resources = flatten([for c in each.value.iam_caches : [var.caches[c].arn, var.caches[c].user_arn]])
     }
   }
 

@@ -126,6 +126,17 @@ module "ecs" {
       access_point_ids = module.efs.access_point_ids["media"]
     }
   }
+
+  caches = {
+    cache = {
+      arn      = module.elasticache.arns["cache"]
+      user_arn = module.elasticache.iam_user_arns["cache"]
+    }
+    session = {
+      arn      = module.elasticache.arns["session"]
+      user_arn = module.elasticache.iam_user_arns["session"]
+    }
+  }
 }
 
 module "aurora" {
