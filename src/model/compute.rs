@@ -223,49 +223,27 @@ impl ModuleBuilder for Ecs {
         mounted.sort_unstable();
         mounted.dedup();
         if !mounted.is_empty() {
-            let fss = mounted
-                .iter()
-                .map(|fs| {
-                    let q = quote(fs);
-                    (
-                        fs.to_string(),
-                        Hv::Map(vec![
-                            ("id".into(), Hv::expr(format!("module.efs.ids[{q}]"))),
-                            ("arn".into(), Hv::expr(format!("module.efs.arns[{q}]"))),
-                            (
-                                "access_point_ids".into(),
-                                Hv::expr(format!("module.efs.access_point_ids[{q}]")),
-                            ),
-                        ]),
-                    )
-                })
-                .collect();
-            call = call.group("file_systems", Hv::Map(fss));
+            let fss = super::outputs_by_name(
+                &mounted,
+                "efs",
+                &[
+                    ("id", "ids"),
+                    ("arn", "arns"),
+                    ("access_point_ids", "access_point_ids"),
+                ],
+            );
+            call = call.group("file_systems", fss);
         }
         let mut caches: Vec<String> = e.services.iter().flat_map(|s| iam_caches(app, s)).collect();
         caches.sort();
         caches.dedup();
         if !caches.is_empty() {
-            let entries = caches
-                .iter()
-                .map(|c| {
-                    let q = quote(c);
-                    (
-                        c.clone(),
-                        Hv::Map(vec![
-                            (
-                                "arn".into(),
-                                Hv::expr(format!("module.elasticache.arns[{q}]")),
-                            ),
-                            (
-                                "user_arn".into(),
-                                Hv::expr(format!("module.elasticache.iam_user_arns[{q}]")),
-                            ),
-                        ]),
-                    )
-                })
-                .collect();
-            call = call.group("caches", Hv::Map(entries));
+            let entries = super::outputs_by_name(
+                &caches,
+                "elasticache",
+                &[("arn", "arns"), ("user_arn", "iam_user_arns")],
+            );
+            call = call.group("caches", entries);
         }
         if e.services.iter().any(|s| s.exec) {
             call = call.group("enable_execute_command", Hv::lit(true));

@@ -301,25 +301,10 @@ impl ModuleBuilder for Dns {
             let mut lbs: Vec<&str> = dns.records.iter().map(|r| r.target.name.as_str()).collect();
             lbs.sort_unstable();
             lbs.dedup();
-            let lb_map = Hv::Map(
-                lbs.iter()
-                    .map(|lb| {
-                        let q = super::super::render::hcl::quote(lb);
-                        (
-                            lb.to_string(),
-                            Hv::Map(vec![
-                                (
-                                    "dns_name".into(),
-                                    Hv::expr(format!("module.alb.dns_names[{q}]")),
-                                ),
-                                (
-                                    "zone_id".into(),
-                                    Hv::expr(format!("module.alb.zone_ids[{q}]")),
-                                ),
-                            ]),
-                        )
-                    })
-                    .collect(),
+            let lb_map = super::outputs_by_name(
+                &lbs,
+                "alb",
+                &[("dns_name", "dns_names"), ("zone_id", "zone_ids")],
             );
             call = call
                 .group("zone_id", Hv::lit(&dns.zone_id))

@@ -50,6 +50,29 @@ impl Hv {
     }
 }
 
+/// For each name, an object of another module's outputs for that name:
+/// `name = { field = module.<module>.<output>["name"] }` for each `(field, output)`.
+pub fn outputs_by_name<S: AsRef<str>>(names: &[S], module: &str, fields: &[(&str, &str)]) -> Hv {
+    Hv::Map(
+        names
+            .iter()
+            .map(|name| {
+                let q = crate::render::hcl::quote(name.as_ref());
+                let object = fields
+                    .iter()
+                    .map(|(field, output)| {
+                        (
+                            field.to_string(),
+                            Hv::expr(format!("module.{module}.{output}[{q}]")),
+                        )
+                    })
+                    .collect();
+                (name.as_ref().to_string(), Hv::Map(object))
+            })
+            .collect(),
+    )
+}
+
 /// One argument of a module call; `gap` puts a blank line before it.
 #[derive(Debug, Clone)]
 pub struct Arg {
