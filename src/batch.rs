@@ -19,13 +19,23 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The number of worker threads: `TFBLUEPRINT_THREADS` if set to a positive number, else the
-/// number of cores the process may use.
+/// number of cores the process may use. Read once per process.
 pub fn threads() -> usize {
-    std::env::var("TFBLUEPRINT_THREADS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::env::var("TFBLUEPRINT_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    })
+}
+
+/// The threads each of `items` tasks may use inside itself when the tasks run on every
+/// thread: the threads the tasks leave idle, shared out (a single blueprint renders its
+/// modules on every core; a thousand render one module at a time each).
+pub fn threads_within(items: usize) -> usize {
+    (threads() / items.max(1)).max(1)
 }
 
 /// `f` applied to every item on up to `threads` threads; the results in the order of `items`.
@@ -61,6 +71,26 @@ where
     });
     done.sort_unstable_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// `a()` and `b()`, on two threads when `threads` is more than one.
+pub fn join<A, B, RA, RB>(threads: usize, a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA,
+    B: FnOnce() -> RB + Send,
+    RB: Send,
+{
+    if threads < 2 {
+        return (a(), b());
+    }
+    std::thread::scope(|s| {
+        let b = s.spawn(b);
+        let ra = a();
+        (
+            ra,
+            b.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    })
 }
 
 /// What a command does with each app's files once they are compared with the output folder.
@@ -100,6 +130,7 @@ pub fn plan_all(out: &Path, loaded: &[(PathBuf, Blueprint)], mode: Mode) -> Resu
         }
     }
     let renderer = Renderer::new();
+    let within = threads_within(loaded.len());
     let failed = AtomicBool::new(false);
     let refused = AtomicBool::new(false);
     let results = map(
@@ -112,7 +143,7 @@ pub fn plan_all(out: &Path, loaded: &[(PathBuf, Blueprint)], mode: Mode) -> Resu
             let result = (|| -> Result<(SyncPlan, Staged)> {
                 let src =
                     std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                let app = render_app(&renderer, bp, &sha256(&src))?;
+                let app = render_app(&renderer, bp, &sha256(&src), within)?;
                 let mut plan = sync::plan(out, std::slice::from_ref(&app))?;
                 drop(app);
                 let mut staged = Staged::default();

@@ -21,6 +21,33 @@ impl Pos {
     }
 }
 
+/// Positions of byte offsets in one source, each found in time logarithmic in its size.
+pub struct LineIndex<'a> {
+    src: &'a str,
+    /// The byte offset at which each line starts.
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(src: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { src, starts }
+    }
+
+    /// The same as [`Pos::at`].
+    pub fn pos(&self, offset: usize) -> Pos {
+        let offset = floor_char_boundary(self.src, offset.min(self.src.len()));
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        Pos {
+            line,
+            col: self.src[start..offset].chars().count() + 1,
+        }
+    }
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -162,6 +189,10 @@ mod tests {
         assert_eq!(Pos::at(src, 3), Pos { line: 2, col: 1 });
         assert_eq!(Pos::at(src, 7), Pos { line: 2, col: 4 });
         assert_eq!(Pos::at(src, 9), Pos { line: 3, col: 2 });
+        let index = LineIndex::new(src);
+        for offset in 0..=src.len() + 2 {
+            assert_eq!(index.pos(offset), Pos::at(src, offset), "offset {offset}");
+        }
     }
 
     #[test]

@@ -124,11 +124,22 @@ fn load_one(path: &Path) -> Result<(PathBuf, Blueprint)> {
     Ok(loaded.remove(0))
 }
 
-/// Renders every file of one app, paths relative to the app folder.
-pub fn render_app(renderer: &Renderer, bp: &Blueprint, src_digest: &str) -> Result<AppOutput> {
+/// Renders every file of one app, paths relative to the app folder, its templates on up to
+/// `threads` threads (the output does not depend on the number).
+pub fn render_app(
+    renderer: &Renderer,
+    bp: &Blueprint,
+    src_digest: &str,
+    threads: usize,
+) -> Result<AppOutput> {
     let model = model::build(bp);
-    let mut files = render_model(renderer, &model)?;
-    files.extend(crate::review::inventory_files(&model));
+    let (files, inventory) = batch::join(
+        threads,
+        || render_model(renderer, &model, threads),
+        || crate::review::inventory_files(&model),
+    );
+    let mut files = files?;
+    files.extend(inventory);
     let manifest = Manifest {
         generator: format!("tfblueprint {}", env!("CARGO_PKG_VERSION")),
         blueprint: bp.source.clone(),
@@ -145,10 +156,18 @@ pub fn render_app(renderer: &Renderer, bp: &Blueprint, src_digest: &str) -> Resu
     })
 }
 
-pub fn render_model(renderer: &Renderer, model: &AppModel) -> anyhow::Result<Vec<RenderedFile>> {
+/// Every template folder of one app (each module, each environment root, the app's README)
+/// rendered with its context, the folders on up to `threads` threads, the files in the order
+/// of the folders.
+pub fn render_model(
+    renderer: &Renderer,
+    model: &AppModel,
+    threads: usize,
+) -> anyhow::Result<Vec<RenderedFile>> {
     let app = Value::from(minijinja::value::Serde(&model.app));
     let modules: Vec<&str> = model.modules.iter().map(|m| m.name).collect();
-    let mut files = Vec::new();
+    // (template folder, target folder, context)
+    let mut folders: Vec<(String, String, Value)> = Vec::new();
     for m in &model.modules {
         let ctx = minijinja::context! {
             source => &model.source,
@@ -156,7 +175,7 @@ pub fn render_model(renderer: &Renderer, model: &AppModel) -> anyhow::Result<Vec
             m => Value::from(minijinja::value::Serde(&m.shape)),
         };
         let folder = format!("modules/{}", m.name);
-        files.extend(renderer.render_folder(&folder, &folder, &model.source, &ctx)?);
+        folders.push((folder.clone(), folder, ctx));
     }
     for env in &model.envs {
         let ctx = minijinja::context! {
@@ -166,12 +185,7 @@ pub fn render_model(renderer: &Renderer, model: &AppModel) -> anyhow::Result<Vec
             env => env_value(env),
             envs => Value::from(minijinja::value::Serde(model.envs.iter().map(|e| json!({"name": e.name, "account_id": e.account_id})).collect::<Vec<_>>())),
         };
-        files.extend(renderer.render_folder(
-            "templates/root",
-            &format!("envs/{}", env.name),
-            &model.source,
-            &ctx,
-        )?);
+        folders.push(("templates/root".into(), format!("envs/{}", env.name), ctx));
     }
     let ctx = minijinja::context! {
         source => &model.source,
@@ -180,7 +194,14 @@ pub fn render_model(renderer: &Renderer, model: &AppModel) -> anyhow::Result<Vec
         diagram => Value::from_safe_string(model.diagram.clone()),
         envs => model.envs.iter().map(env_value).collect::<Vec<_>>(),
     };
-    files.extend(renderer.render_folder("templates/app", "", &model.source, &ctx)?);
+    folders.push(("templates/app".into(), String::new(), ctx));
+    let rendered = crate::batch::map(&folders, threads, |(folder, target, ctx)| {
+        renderer.render_folder(folder, target, &model.source, ctx)
+    });
+    let mut files = Vec::new();
+    for folder in rendered {
+        files.extend(folder?);
+    }
     for f in &mut files {
         f.path = f.path.trim_start_matches('/').to_string();
     }
@@ -233,9 +254,10 @@ fn env_value(env: &model::EnvRoot) -> Value {
 fn render_all(paths: &[PathBuf]) -> Result<Vec<AppOutput>> {
     let loaded = load_all(paths)?;
     let renderer = Renderer::new();
-    crate::batch::map(&loaded, crate::batch::threads(), |(path, bp)| {
+    let within = batch::threads_within(loaded.len());
+    batch::map(&loaded, batch::threads(), |(path, bp)| {
         let src = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        render_app(&renderer, bp, &sha256(&src))
+        render_app(&renderer, bp, &sha256(&src), within)
     })
     .into_iter()
     .collect()

@@ -146,7 +146,7 @@ fn render(src: &str) -> BTreeMap<String, String> {
         )
     });
     let model = tfblueprint::model::build(&bp);
-    tfblueprint::generate::render_model(&RENDERER, &model)
+    tfblueprint::generate::render_model(&RENDERER, &model, 1)
         .unwrap()
         .into_iter()
         .map(|f| (f.path, f.content))

@@ -30,7 +30,7 @@ fn load_and_render(src: &str) {
     match tfblueprint::blueprint::load_str(src, "fuzz.hcl") {
         Ok(bp) => {
             let model = tfblueprint::model::build(&bp);
-            if let Err(e) = tfblueprint::generate::render_model(&RENDERER, &model) {
+            if let Err(e) = tfblueprint::generate::render_model(&RENDERER, &model, 1) {
                 panic!("an accepted blueprint does not render: {e:#}\n{src}");
             }
         }

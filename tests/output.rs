@@ -316,6 +316,46 @@ fn a_committed_journal_is_rolled_forward_by_the_next_run() {
     assert_eq!(tree(&ws.path().join("out")), before);
 }
 
+/// A run stopped while its staged files and journal were on their way to the disk: the journal
+/// names a staged file that is not whole. Nothing was renamed yet, so the next run rolls it back
+/// and the tree is as before; a whole staged file rolls it forward.
+#[test]
+fn a_journal_is_rolled_forward_only_when_its_staged_files_are_whole() {
+    use tfblueprint::output::manifest::sha256;
+    let ws = workspace(&[NET]);
+    run_in(ws.path(), &["generate", "--out", "out"]).expect(0);
+    let before = tree(&ws.path().join("out"));
+    let main = "netcheck/envs/dev/main.tf";
+    let staged = "netcheck/envs/dev/.main.tf.tfblueprint-tmp";
+    let new_main = before[main].replace("10.40.0.0/16", "10.40.0.0/16 ");
+    let journal = format!(
+        r#"{{"renames": [["{staged}", "{main}"]], "removals": [], "staged_sha256": {{"{staged}": "{}"}}}}"#,
+        sha256(new_main.as_bytes())
+    );
+    let out = ws.path().join("out");
+
+    fs::write(out.join(staged), &new_main[..new_main.len() / 2]).unwrap();
+    fs::write(out.join(".tfblueprint-journal.json"), &journal).unwrap();
+    let run = run_in(ws.path(), &["generate", "--out", "out"]).expect(0);
+    assert!(!run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert_eq!(
+        tree(&out),
+        before,
+        "an uncommitted journal changed the tree"
+    );
+
+    fs::write(out.join(staged), &new_main).unwrap();
+    fs::write(out.join(".tfblueprint-journal.json"), &journal).unwrap();
+    let check = run_in(ws.path(), &["check", "--out", "out"]).expect(1);
+    assert!(check.stdout.contains("interrupted"), "{}", check.stdout);
+    let run = run_in(ws.path(), &["generate", "--out", "out", "--force"]).expect(0);
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert_eq!(tree(&out), before);
+    // The roll forward did rename the staged file: --force then put back the generated one,
+    // which only shows as the edited file it replaced.
+    assert!(run.stdout.contains("1 updated"), "{}", run.stdout);
+}
+
 #[test]
 fn temporary_files_of_a_run_stopped_before_its_commit_point_are_removed() {
     let ws = workspace(&[NET]);

@@ -80,3 +80,46 @@ fn parallel_output_is_byte_identical_to_a_serial_run() {
         "check changed the output folder"
     );
 }
+
+/// One blueprint renders its modules and environments on every thread: the files, and what
+/// `diff` says of them, are the same on one thread as on several.
+#[test]
+fn one_blueprint_on_several_threads_gives_the_files_of_one() {
+    let ws = workspace(&["tests/blueprints/full-stack.hcl"]);
+    let dir = ws.path();
+    assert_eq!(
+        run_threads(dir, 1, &["generate", "blueprints", "--out", "serial"]),
+        0
+    );
+    let serial = tree(&dir.join("serial"));
+    assert!(serial.len() > 40, "{} files", serial.len());
+    let bp = dir.join("blueprints/full-stack.hcl");
+    let text = std::fs::read_to_string(&bp).unwrap();
+    std::fs::write(&bp, text.replace("desired_count = 2", "desired_count = 3")).unwrap();
+    let diff = |threads: usize| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tfblueprint"))
+            .args(["diff", "blueprints", "--out", "serial", "--format", "json"])
+            .current_dir(dir)
+            .env("TFBLUEPRINT_THREADS", threads.to_string())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let serial_diff = diff(1);
+    assert!(serial_diff.contains("desired_count"), "{serial_diff}");
+    std::fs::write(&bp, &text).unwrap();
+    for threads in [2, 4, 16] {
+        let out = format!("parallel-{threads}");
+        assert_eq!(
+            run_threads(dir, threads, &["generate", "blueprints", "--out", &out]),
+            0
+        );
+        assert!(
+            tree(&dir.join(&out)) == serial,
+            "{threads} threads wrote other files than one"
+        );
+        std::fs::write(&bp, text.replace("desired_count = 2", "desired_count = 3")).unwrap();
+        assert_eq!(diff(threads), serial_diff, "{threads} threads");
+        std::fs::write(&bp, &text).unwrap();
+    }
+}

@@ -2,7 +2,7 @@
 //! their positions. Anything that is not a literal (a reference, a function call, a template
 //! interpolation, an operation) is reported here, at its position, and never reaches the model.
 
-use crate::diag::{Diagnostics, Pos};
+use crate::diag::{Diagnostics, LineIndex, Pos};
 use hcl_edit::Span;
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Body, Structure};
@@ -69,7 +69,10 @@ pub struct BlockNode {
 pub fn parse(src: &str, diags: &mut Diagnostics) -> Option<BlockNode> {
     match hcl_edit::parser::parse_body(src) {
         Ok(body) => {
-            let reader = Reader { src };
+            let reader = Reader {
+                src,
+                lines: LineIndex::new(src),
+            };
             let (attrs, blocks) = reader.body(&body, diags);
             Some(BlockNode {
                 ident: Key {
@@ -117,12 +120,13 @@ pub fn parse(src: &str, diags: &mut Diagnostics) -> Option<BlockNode> {
 
 struct Reader<'a> {
     src: &'a str,
+    lines: LineIndex<'a>,
 }
 
 impl Reader<'_> {
     fn pos(&self, item: &impl Span) -> Pos {
         item.span()
-            .map_or(Pos { line: 1, col: 1 }, |r| Pos::at(self.src, r.start))
+            .map_or(Pos { line: 1, col: 1 }, |r| self.lines.pos(r.start))
     }
 
     fn body(&self, body: &Body, diags: &mut Diagnostics) -> (Vec<Attr>, Vec<BlockNode>) {

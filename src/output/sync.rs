@@ -6,16 +6,20 @@
 //! touched.
 //!
 //! Writing is all or nothing across the whole run (every app of every blueprint):
-//! 1. every new content is staged in a temporary file beside its target and synced to disk; a
-//!    failure or a kill here leaves only temporary files, which the next run removes;
-//! 2. the journal (`.tfblueprint-journal.json` in the output folder) is written atomically: it
-//!    lists every rename and removal of the run. It is the commit point;
-//! 3. the renames and removals are carried out (manifests last), then the journal is removed.
+//! 1. every new content is staged in a temporary file beside its target; a failure or a kill
+//!    here leaves only temporary files, which the next run removes;
+//! 2. the journal (`.tfblueprint-journal.json` in the output folder) is written: it lists every
+//!    rename and removal of the run, with the SHA-256 of each staged file. The staged files and
+//!    the journal then reach the disk together; the run is committed once they have;
+//! 3. the renames and removals are carried out (manifests last), they reach the disk, and the
+//!    journal is removed.
 //!
 //! A run killed after step 2 is rolled forward by the next `generate` before it plans: the
 //! renames still pending are done, files to remove are removed (only when still as recorded),
-//! and the journal goes. Each file on disk is always either its complete old or its complete
-//! new content, since a rename replaces a file atomically.
+//! and the journal goes. A journal whose staged files are not all whole (the machine stopped
+//! before they reached the disk) was never committed, and nothing of it was renamed: it is
+//! rolled back instead. Each file on disk is always either its complete old or its complete new
+//! content, since a rename replaces a file atomically.
 
 use super::manifest::{self, Manifest, sha256};
 use anyhow::{Context, Result, bail};
@@ -225,6 +229,33 @@ struct Journal {
     renames: Vec<(String, String)>,
     /// (file to remove, SHA-256 of the content it must still have)
     removals: Vec<(String, String)>,
+    /// Staged temporary file -> the SHA-256 of its content: a journal is committed only when
+    /// every staged file is whole. (Absent from the journals of older versions, which wrote
+    /// the journal only once the staged files were on the disk.)
+    #[serde(default)]
+    staged_sha256: BTreeMap<String, String>,
+}
+
+impl Journal {
+    /// Whether the run reached its commit point: every rename is pending with a whole staged
+    /// file, or done. Before the commit point no rename is made, so a journal that is not
+    /// committed has changed nothing.
+    fn committed(&self, out: &Path) -> Result<bool> {
+        for (tmp, target) in &self.renames {
+            let Some(digest) = self.staged_sha256.get(tmp) else {
+                continue;
+            };
+            safe_relative(tmp)?;
+            safe_relative(target)?;
+            let whole = |rel: &str| -> Result<bool> {
+                Ok(read_inside(out, rel)?.is_some_and(|c| sha256(c.as_bytes()) == *digest))
+            };
+            if !whole(tmp)? && !whole(target)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
 }
 
 fn temp_name(rel: &str) -> String {
@@ -235,6 +266,7 @@ fn temp_name(rel: &str) -> String {
 }
 
 /// Syncs a folder so that renames in it survive a crash (where the platform allows it).
+#[cfg(not(target_os = "linux"))]
 fn sync_dir(dir: &Path) {
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
@@ -253,6 +285,8 @@ pub struct Staged {
     manifests: Vec<(String, String)>,
     /// (file to remove, SHA-256 of the content it must still have)
     removals: Vec<(String, String)>,
+    /// Staged temporary file -> SHA-256 of its content.
+    sha256: BTreeMap<String, String>,
 }
 
 impl Staged {
@@ -260,6 +294,7 @@ impl Staged {
         self.files.append(&mut other.files);
         self.manifests.append(&mut other.manifests);
         self.removals.append(&mut other.removals);
+        self.sha256.append(&mut other.sha256);
     }
 
     /// Removes the temporary files: the run is abandoned and nothing changed.
@@ -300,6 +335,9 @@ pub fn stage(out: &Path, plan: &SyncPlan) -> Result<Staged> {
             } else {
                 &mut staged.files
             };
+            staged
+                .sha256
+                .insert(tmp_rel.clone(), sha256(content.as_bytes()));
             list.push((tmp_rel, rel.to_string()));
             f.write_all(content.as_bytes())
                 .and_then(|()| durable::file(&f))
@@ -327,6 +365,7 @@ pub fn commit(out: &Path, staged: Staged) -> Result<()> {
         mut files,
         mut manifests,
         removals,
+        sha256: staged_sha256,
     } = staged;
     // Manifests are renamed last: a run stopped in between leaves files that the old manifest
     // does not know, which the next run treats as its own by header.
@@ -334,29 +373,28 @@ pub fn commit(out: &Path, staged: Staged) -> Result<()> {
     let journal = Journal {
         renames: files,
         removals,
+        staged_sha256,
     };
     let result = (|| -> Result<()> {
-        // Every staged file reaches the disk before the journal that names it.
-        durable::staged(out, journal.renames.iter().map(|(tmp, _)| tmp.as_str()))?;
-        // The commit point: once the journal is in place the run is finished, now or by the
-        // next run's recovery.
         let text = serde_json::to_string_pretty(&journal).expect("journal serializes");
         let tmp = out.join(format!("{JOURNAL}{TMP_SUFFIX}"));
         fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
         let mut f = fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
         f.write_all(text.as_bytes())
-            .and_then(|()| f.sync_all())
+            .and_then(|()| durable::file(&f))
             .with_context(|| format!("writing {}", tmp.display()))?;
         fs::rename(&tmp, out.join(JOURNAL))
             .with_context(|| format!("writing {}", out.join(JOURNAL).display()))?;
-        sync_dir(out);
-        Ok(())
+        // The commit point: once the staged files and the journal are on the disk the run is
+        // finished, now or by the next run's recovery.
+        durable::committed(out, journal.renames.iter().map(|(tmp, _)| tmp.as_str()))
     })();
     if let Err(e) = result {
         for (tmp, _) in &journal.renames {
             let _ = fs::remove_file(out.join(tmp));
         }
         let _ = fs::remove_file(out.join(format!("{JOURNAL}{TMP_SUFFIX}")));
+        let _ = fs::remove_file(out.join(JOURNAL));
         return Err(e.context("nothing was changed in the output folder"));
     }
     finish(out, &journal)
@@ -367,9 +405,10 @@ pub fn apply(out: &Path, plan: &SyncPlan) -> Result<()> {
     commit(out, stage(out, plan)?)
 }
 
-/// Getting staged files and renames onto the disk. On Linux one `syncfs` per file system
-/// replaces an `fsync` per file and per folder: with tens of thousands of files the per-file
-/// calls, each a journal commit of the file system, cost far more than writing the files.
+/// Getting staged files, the journal and renames onto the disk. On Linux one `syncfs` per file
+/// system replaces an `fsync` per file and per folder: with tens of thousands of files the
+/// per-file calls, each a journal commit of the file system, cost far more than writing the
+/// files.
 mod durable {
     #![cfg_attr(not(target_os = "linux"), allow(unused_imports))]
     use anyhow::{Context, Result};
@@ -377,10 +416,10 @@ mod durable {
     use std::fs;
     use std::path::{Path, PathBuf};
 
-    /// Called on each staged file once written.
+    /// Called on each staged file and on the journal once written.
     #[cfg(target_os = "linux")]
     pub fn file(_: &fs::File) -> std::io::Result<()> {
-        Ok(()) // synced together by `staged`
+        Ok(()) // synced together by `committed`
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -388,19 +427,24 @@ mod durable {
         f.sync_all()
     }
 
-    /// Called once the run's files are staged, before the journal is written.
+    /// Called once the run's files are staged and its journal is in place: returns when both
+    /// are on the disk.
     #[cfg(target_os = "linux")]
-    pub fn staged<'a>(out: &Path, tmps: impl Iterator<Item = &'a str>) -> Result<()> {
+    pub fn committed<'a>(out: &Path, tmps: impl Iterator<Item = &'a str>) -> Result<()> {
         let dirs: BTreeSet<&Path> = tmps.filter_map(|t| Path::new(t).parent()).collect();
-        sync_file_systems(dirs.into_iter().map(|d| out.join(d)))
+        sync_file_systems(
+            std::iter::once(out.to_path_buf()).chain(dirs.into_iter().map(|d| out.join(d))),
+        )
     }
 
     #[cfg(not(target_os = "linux"))]
-    pub fn staged<'a>(_: &Path, _: impl Iterator<Item = &'a str>) -> Result<()> {
-        Ok(()) // each file was synced as it was written
+    pub fn committed<'a>(out: &Path, _: impl Iterator<Item = &'a str>) -> Result<()> {
+        // Each file was synced as it was written; the journal's name is in `out`.
+        super::sync_dir(out);
+        Ok(())
     }
 
-    /// Called after the renames with the folders they changed.
+    /// Called after the renames and removals with the folders they changed.
     #[cfg(target_os = "linux")]
     pub fn folders(dirs: impl Iterator<Item = PathBuf>) -> Result<()> {
         sync_file_systems(dirs)
@@ -455,7 +499,6 @@ fn finish(out: &Path, journal: &Journal) -> Result<()> {
         }
         dirs.insert(target.parent().map(Path::to_path_buf));
     }
-    durable::folders(dirs.into_iter().flatten())?;
     for (rel, digest) in &journal.removals {
         safe_relative(rel)?;
         let target = out.join(rel);
@@ -471,12 +514,30 @@ fn finish(out: &Path, journal: &Journal) -> Result<()> {
             }
             dir = d.parent().map(Path::to_path_buf);
         }
+        dirs.insert(Some(out.to_path_buf()));
     }
+    // The renames and removals reach the disk before the journal that names them goes. The
+    // journal's removal needs no sync: a journal found again names only steps already done.
+    durable::folders(dirs.into_iter().flatten())?;
     let journal_path = out.join(JOURNAL);
     fs::remove_file(&journal_path)
         .with_context(|| format!("removing {}", journal_path.display()))?;
-    sync_dir(out);
     Ok(())
+}
+
+/// Removes the staged files of a journal that was never committed, and the journal.
+fn roll_back(out: &Path, journal: &Journal) -> Result<()> {
+    for (tmp, _) in &journal.renames {
+        safe_relative(tmp)?;
+        match fs::remove_file(out.join(tmp)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("removing {}", out.join(tmp).display()));
+            }
+            _ => {}
+        }
+    }
+    let journal_path = out.join(JOURNAL);
+    fs::remove_file(&journal_path).with_context(|| format!("removing {}", journal_path.display()))
 }
 
 /// Repairs what an interrupted run left in `out`: a committed journal is carried out (the run
@@ -492,8 +553,13 @@ pub fn recover(out: &Path) -> Result<bool> {
                     journal_path.display()
                 )
             })?;
-            finish(out, &journal)?;
-            true
+            if journal.committed(out)? {
+                finish(out, &journal)?;
+                true
+            } else {
+                roll_back(out, &journal)?;
+                false
+            }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(e).with_context(|| format!("reading {}", journal_path.display())),
