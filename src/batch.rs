@@ -93,6 +93,21 @@ where
     })
 }
 
+/// Refuses a run in which two blueprints generate the same app.
+pub fn unique_apps(loaded: &[(PathBuf, Blueprint)]) -> Result<()> {
+    let mut names = BTreeSet::new();
+    for (_, bp) in loaded {
+        if !names.insert(bp.app.name.as_str()) {
+            return Err(anyhow!(
+                "two blueprints generate the app \"{}\"; app names must be unique in one output folder",
+                bp.app.name
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// What a command does with each app's files once they are compared with the output folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -119,16 +134,7 @@ pub struct Outcome {
 /// the differences and not the whole output. The result does not depend on the number of
 /// threads. On an error nothing stays staged.
 pub fn plan_all(out: &Path, loaded: &[(PathBuf, Blueprint)], mode: Mode) -> Result<Outcome> {
-    let mut names = BTreeSet::new();
-    for (_, bp) in loaded {
-        if !names.insert(bp.app.name.as_str()) {
-            return Err(anyhow!(
-                "two blueprints generate the app \"{}\"; app names must be unique in one output folder",
-                bp.app.name
-            )
-            .into());
-        }
-    }
+    unique_apps(loaded)?;
     let renderer = Renderer::new();
     let within = threads_within(loaded.len());
     let failed = AtomicBool::new(false);

@@ -249,20 +249,6 @@ fn env_value(env: &model::EnvRoot) -> Value {
     }
 }
 
-/// Loads the blueprints and renders every app; nothing touches the disk.
-/// Blueprints are rendered in parallel; the apps come back in the order of the blueprints.
-fn render_all(paths: &[PathBuf]) -> Result<Vec<AppOutput>> {
-    let loaded = load_all(paths)?;
-    let renderer = Renderer::new();
-    let within = batch::threads_within(loaded.len());
-    batch::map(&loaded, batch::threads(), |(path, bp)| {
-        let src = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        render_app(&renderer, bp, &sha256(&src), within)
-    })
-    .into_iter()
-    .collect()
-}
-
 fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
     let loaded = load_all(paths)?;
     // Finish (or clean up after) a run that was interrupted, so that the plan sees whole files.
@@ -373,15 +359,30 @@ fn diff_cmd(
     format: DiffFormat,
     base: Option<&str>,
 ) -> Result<()> {
-    let apps = render_all(paths)?;
-    let (label, changes) = match base {
+    let loaded = load_all(paths)?;
+    batch::unique_apps(&loaded)?;
+    let (label, base) = match base {
         Some(rev) => (
             format!("git:{rev}"),
-            crate::review::base::changes(rev, out, &apps)?,
+            Some(crate::review::base::Base::open(rev, out)?),
         ),
-        None => ("disk".to_string(), sync::plan(out, &apps)?.changes),
+        None => ("disk".to_string(), None),
     };
-    let review = crate::review::review(&label, &apps, changes)?;
+    // Each app is rendered, compared and reviewed in one task, which keeps only the files that
+    // differ: a run never holds the whole output.
+    let renderer = Renderer::new();
+    let within = batch::threads_within(loaded.len());
+    let apps = batch::map(&loaded, batch::threads(), |(path, bp)| -> Result<_> {
+        let src = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let app = render_app(&renderer, bp, &sha256(&src), within)?;
+        let changes = match &base {
+            Some(base) => base.changes(&app)?,
+            None => sync::plan(out, std::slice::from_ref(&app))?.changes,
+        };
+        let envs = crate::review::review_app(&app, &changes)?;
+        Ok((envs, changes))
+    });
+    let review = crate::review::Review::from_apps(&label, apps.into_iter().collect::<Result<_>>()?);
     let color = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let text = match format {

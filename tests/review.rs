@@ -318,6 +318,13 @@ fn diff_against_a_git_revision() {
     git(dir, &["add", "."]);
     git(dir, &["commit", "-q", "-m", "base"]);
     write_trial(dir, &changed_trial());
+    // While the disk holds what HEAD holds, both bases say the same, file by file: the
+    // committed files are read back byte for byte.
+    let (_, disk) = json_diff(dir, &[]);
+    let (_, head) = json_diff(dir, &["--base", "HEAD"]);
+    assert_eq!(disk["environments"], head["environments"]);
+    assert_eq!(disk["files"], head["files"]);
+    assert!(!head["files"].as_array().unwrap().is_empty(), "{head:#}");
     // Regenerate on disk: against disk nothing changes, against HEAD everything does.
     run_in(dir, &["generate", "--out", "out"]).expect(0);
     let (code, v) = json_diff(dir, &["--exit-code"]);
