@@ -60,8 +60,12 @@ def run(cmd, cwd, prep=None, ok=(0,)):
     return elapsed, kb / 1024
 
 
+SPREAD = {}
+
+
 def measure(named, cwd, runs=RUNS):
-    """`named`: {name: (cmd, prep, ok)}. Interleaves the runs; returns name -> (median s, MB)."""
+    """`named`: {name: (cmd, prep, ok)}. Interleaves the runs; returns name -> (median s, MB).
+    The fastest and slowest run of each go to SPREAD."""
     times = {n: [] for n in named}
     mem = {n: 0.0 for n in named}
     for _ in range(runs):
@@ -69,6 +73,7 @@ def measure(named, cwd, runs=RUNS):
             t, m = run(cmd, cwd, prep, ok)
             times[name].append(t)
             mem[name] = max(mem[name], m)
+    SPREAD.update({n: (min(times[n]), max(times[n])) for n in named})
     return {n: (statistics.median(times[n]), mem[n]) for n in named}
 
 
@@ -170,20 +175,24 @@ def main():
         floor_names = list(floors)
         print(f"Machine: {machine()}\n")
         print(f"Tree: {n} blueprints -> {files} files, {size} MB; medians of {RUNS} runs, page cache warm.\n")
-        print("| Command | Wall time | Files/s | Peak memory | " + " | ".join(f"vs `{f}`" for f in floor_names) + " |")
-        print("|---|---:|---:|---:|" + "---:|" * len(floor_names))
+        print("| Command | Wall time | Runs from .. to | Files/s | Peak memory | " + " | ".join(f"vs `{f}`" for f in floor_names) + " |")
+        print("|---|---:|---:|---:|---:|" + "---:|" * len(floor_names))
         for name, cmd in [("generate", f"tfblueprint generate bps --out gen (empty)"),
                           ("check", f"tfblueprint check bps --out tree (in sync)"),
                           ("diff", f"tfblueprint diff bps-changed --out tree (1 blueprint changed)")]:
             t, m = results[name]
             ratios = " | ".join(f"{t / results[f][0]:.2f}x" for f in floor_names)
-            print(f"| `{cmd}` | {t:.2f} s | {files / t:,.0f} | {m:.0f} MB | {ratios} |")
+            lo, hi = SPREAD[name]
+            print(f"| `{cmd}` | {t:.2f} s | {lo:.2f} .. {hi:.2f} s | {files / t:,.0f} | {m:.0f} MB | {ratios} |")
         for f in floor_names:
             t, m = results[f]
-            print(f"| `{' '.join(floors[f][0]).replace(terraform or '@', 'terraform')}` | {t:.2f} s | {files / t:,.0f} | {m:.0f} MB |" + " |" * len(floor_names))
+            lo, hi = SPREAD[f]
+            print(f"| `{' '.join(floors[f][0]).replace(terraform or '@', 'terraform')}` | {t:.2f} s | {lo:.2f} .. {hi:.2f} s | {files / t:,.0f} | {m:.0f} MB |" + " |" * len(floor_names))
         t, m = one["one"]
+        lo, hi = SPREAD["one"]
         print(f"\nOne blueprint, `tfblueprint generate one --out gen1` (empty), process start to exit: "
-              f"median {t * 1000:.1f} ms of {max(RUNS, 11)} runs, peak memory {m:.0f} MB.\n")
+              f"median {t * 1000:.1f} ms of {max(RUNS, 11)} runs (from {lo * 1000:.1f} to {hi * 1000:.1f} ms), "
+              f"peak memory {m:.0f} MB.\n")
         per = [(max(1, n // 4), growth["quarter"][0]), (max(1, n // 2), growth["half"][0]), (n, growth["full"][0])]
         print("Growth, `check` over the first k blueprints of the same tree (runs interleaved): " + ", ".join(
             f"{k}: {t:.2f} s ({t / k * 1000:.1f} ms per blueprint)" for k, t in per) + ".")

@@ -55,6 +55,40 @@ fn every_generated_file_carries_the_header() {
     }
 }
 
+/// Generating an output that is in sync changes nothing on disk: no file, no folder entry, not
+/// even a journal that comes and goes.
+#[test]
+fn generate_on_an_in_sync_output_touches_nothing() {
+    let ws = workspace(&[NET]);
+    run_in(ws.path(), &["generate", "--out", "out"]).expect(0);
+    let out = ws.path().join("out");
+    let stamps = |dir: &std::path::Path| {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.path().to_path_buf(),
+                    e.metadata().unwrap().modified().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = stamps(&out);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let run = run_in(ws.path(), &["generate", "--out", "out"]).expect(0);
+    assert!(
+        run.stdout.contains("0 created, 0 updated, 0 removed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        stamps(&out),
+        before,
+        "an in-sync run changed the output folder"
+    );
+}
+
 #[test]
 fn check_is_clean_after_generate_and_stale_after_a_blueprint_change() {
     let ws = workspace(&[NET]);

@@ -370,6 +370,9 @@ pub fn commit(out: &Path, staged: Staged) -> Result<()> {
     // Manifests are renamed last: a run stopped in between leaves files that the old manifest
     // does not know, which the next run treats as its own by header.
     files.append(&mut manifests);
+    if files.is_empty() && removals.is_empty() {
+        return Ok(()); // in sync: nothing to commit
+    }
     let journal = Journal {
         renames: files,
         removals,

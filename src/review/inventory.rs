@@ -69,10 +69,10 @@ pub fn env_inventory(model: &AppModel, env: &EnvRoot) -> BTreeMap<String, Resour
             "network" => network(shape, &vars, &mut inv),
             "security" => security(shape, &vars, &mut inv),
             "alb" => alb(shape, &vars, &mut inv),
-            "ecs" => ecs(model, env, shape, &vars, &mut inv),
+            "ecs" => ecs(env, shape, &vars, &mut inv),
             "aurora" => aurora(shape, &vars, &mut inv),
             "elasticache" => elasticache(shape, &vars, &mut inv),
-            "efs" => efs(model, env, shape, &vars, &mut inv),
+            "efs" => efs(env, shape, &vars, &mut inv),
             "dns" => dns(shape, &vars, &mut inv),
             "bastion" => bastion(&vars, &mut inv),
             "kms" => kms(&vars, &mut inv),
@@ -528,7 +528,7 @@ fn alb(shape: &Value, v: &Vars, inv: &mut Inv) {
     }
 }
 
-fn ecs(model: &AppModel, env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
+fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
     let name = v.str("name");
     let ec2 = shape["capacity"] == "ec2";
     let services_var = v.get("services");
@@ -801,7 +801,6 @@ fn ecs(model: &AppModel, env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) 
             }
         }
     }
-    let _ = model;
 }
 
 fn aurora(shape: &Value, v: &Vars, inv: &mut Inv) {
@@ -988,7 +987,7 @@ fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
     }
 }
 
-fn efs(model: &AppModel, env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
+fn efs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
     let name = v.str("name");
     // The mount targets go into the subnets the network module gives per AZ.
     let azs = env
@@ -997,7 +996,6 @@ fn efs(model: &AppModel, env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) 
         .find(|c| c.module == "network")
         .map(|c| strings(Vars::new(c).get("availability_zones")))
         .unwrap_or_default();
-    let _ = model;
     for (fs, f) in items(&shape["file_systems"]) {
         inv.add(
             "aws_efs_file_system",
