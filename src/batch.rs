@@ -13,8 +13,7 @@ use crate::generate::render_app;
 use crate::output::manifest::sha256;
 use crate::output::sync::{self, Staged, SyncPlan};
 use crate::render::Renderer;
-use anyhow::{Context, anyhow};
-use std::collections::BTreeSet;
+use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -93,21 +92,6 @@ where
     })
 }
 
-/// Refuses a run in which two blueprints generate the same app.
-pub fn unique_apps(loaded: &[(PathBuf, Blueprint)]) -> Result<()> {
-    let mut names = BTreeSet::new();
-    for (_, bp) in loaded {
-        if !names.insert(bp.app.name.as_str()) {
-            return Err(anyhow!(
-                "two blueprints generate the app \"{}\"; app names must be unique in one output folder",
-                bp.app.name
-            )
-            .into());
-        }
-    }
-    Ok(())
-}
-
 /// What a command does with each app's files once they are compared with the output folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -129,13 +113,16 @@ pub struct Outcome {
     pub staged: Staged,
 }
 
-/// Renders every blueprint and compares its files with `out`, one blueprint per task on every
-/// core. Each task drops the app's rendered files once compared (or staged), so memory holds
+/// Renders every blueprint (as [`crate::generate::load_all`] gives them: one per app) and
+/// compares its files with `out`, one blueprint per task on every core. Each task drops the app's rendered files once compared (or staged), so memory holds
 /// the differences and not the whole output. The result does not depend on the number of
 /// threads. On an error nothing stays staged.
-pub fn plan_all(out: &Path, loaded: &[(PathBuf, Blueprint)], mode: Mode) -> Result<Outcome> {
-    unique_apps(loaded)?;
-    let renderer = Renderer::new();
+pub fn plan_all(
+    renderer: &Renderer,
+    out: &Path,
+    loaded: &[(PathBuf, Blueprint)],
+    mode: Mode,
+) -> Result<Outcome> {
     let within = threads_within(loaded.len());
     let failed = AtomicBool::new(false);
     let refused = AtomicBool::new(false);
@@ -149,7 +136,7 @@ pub fn plan_all(out: &Path, loaded: &[(PathBuf, Blueprint)], mode: Mode) -> Resu
             let result = (|| -> Result<(SyncPlan, Staged)> {
                 let src =
                     std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                let app = render_app(&renderer, bp, &sha256(&src), within)?;
+                let app = render_app(renderer, bp, &sha256(&src), within)?;
                 let mut plan = sync::plan(out, std::slice::from_ref(&app))?;
                 drop(app);
                 let mut staged = Staged::default();
@@ -160,7 +147,7 @@ pub fn plan_all(out: &Path, loaded: &[(PathBuf, Blueprint)], mode: Mode) -> Resu
                     }
                     // A refused run writes nothing: stop staging once a refusal is known.
                     if !refused.load(Ordering::Relaxed) {
-                        staged = sync::stage(out, &plan)?;
+                        staged = sync::stage(out, &plan, within)?;
                     }
                     for c in &mut plan.changes {
                         c.old = None;

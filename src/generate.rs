@@ -93,7 +93,8 @@ pub fn find_blueprints(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// Loads and validates every blueprint; all errors of all files are reported together.
+/// Loads and validates every blueprint; all errors of all files are reported together. App
+/// names are unique among the blueprints returned.
 pub fn load_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Blueprint)>> {
     let files = find_blueprints(paths)?;
     let results = batch::map(&files, batch::threads(), |path| {
@@ -101,11 +102,29 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Blueprint)>> {
         let src = std::fs::read_to_string(path).with_context(|| format!("reading {display}"))?;
         anyhow::Ok(blueprint::load_str(&src, &display))
     });
-    let mut loaded = Vec::new();
+    let mut loaded: Vec<(PathBuf, Blueprint)> = Vec::new();
     let mut diags = Vec::new();
+    let mut apps: std::collections::BTreeMap<String, (String, crate::diag::Pos)> =
+        std::collections::BTreeMap::new();
     for (path, result) in files.into_iter().zip(results) {
         match result? {
-            Ok(bp) => loaded.push((path, bp)),
+            Ok(bp) => {
+                // Each app has its own folder in the output: one blueprint per app name.
+                let display = path.display().to_string();
+                if let Some((first, at)) = apps.get(&bp.app.name) {
+                    diags.push(crate::diag::Diagnostic {
+                        file: display,
+                        pos: bp.app.pos,
+                        message: format!(
+                            "app \"{}\" is also described by {first}:{}:{}; every blueprint of a run needs its own app name, which names its output folder (and its AWS resources): rename one of them",
+                            bp.app.name, at.line, at.col
+                        ),
+                    });
+                    continue;
+                }
+                apps.insert(bp.app.name.clone(), (display, bp.app.pos));
+                loaded.push((path, bp));
+            }
             Err(mut d) => diags.append(&mut d),
         }
     }
@@ -114,6 +133,12 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Blueprint)>> {
     } else {
         Err(Error::Blueprint(diags))
     }
+}
+
+/// [`load_all`], and the renderer (its templates compiled) built at the same time.
+fn load_for_rendering(paths: &[PathBuf]) -> Result<(Vec<(PathBuf, Blueprint)>, Renderer)> {
+    let (loaded, renderer) = batch::join(batch::threads(), || load_all(paths), Renderer::new);
+    Ok((loaded?, renderer))
 }
 
 fn load_one(path: &Path) -> Result<(PathBuf, Blueprint)> {
@@ -250,7 +275,7 @@ fn env_value(env: &model::EnvRoot) -> Value {
 }
 
 fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
-    let loaded = load_all(paths)?;
+    let (loaded, renderer) = load_for_rendering(paths)?;
     // Finish (or clean up after) a run that was interrupted, so that the plan sees whole files.
     if sync::recover(out)? {
         eprintln!(
@@ -260,7 +285,7 @@ fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
     }
     // Every app is rendered, compared and staged; nothing is replaced before the commit below.
     let batch::Outcome { apps, plan, staged } =
-        batch::plan_all(out, &loaded, batch::Mode::Generate { force })?;
+        batch::plan_all(&renderer, out, &loaded, batch::Mode::Generate { force })?;
     if !plan.foreign.is_empty() {
         staged.discard(out);
         let list = plan
@@ -305,8 +330,9 @@ fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
 }
 
 fn check(paths: &[PathBuf], out: &Path) -> Result<()> {
-    let loaded = load_all(paths)?;
-    let batch::Outcome { apps, plan, .. } = batch::plan_all(out, &loaded, batch::Mode::Check)?;
+    let (loaded, renderer) = load_for_rendering(paths)?;
+    let batch::Outcome { apps, plan, .. } =
+        batch::plan_all(&renderer, out, &loaded, batch::Mode::Check)?;
     if out.join(sync::JOURNAL).exists() {
         println!(
             "a generate run in {} was interrupted; run `tfblueprint generate` to finish it",
@@ -359,8 +385,7 @@ fn diff_cmd(
     format: DiffFormat,
     base: Option<&str>,
 ) -> Result<()> {
-    let loaded = load_all(paths)?;
-    batch::unique_apps(&loaded)?;
+    let (loaded, renderer) = load_for_rendering(paths)?;
     let (label, base) = match base {
         Some(rev) => (
             format!("git:{rev}"),
@@ -370,7 +395,6 @@ fn diff_cmd(
     };
     // Each app is rendered, compared and reviewed in one task, which keeps only the files that
     // differ: a run never holds the whole output.
-    let renderer = Renderer::new();
     let within = batch::threads_within(loaded.len());
     let apps = batch::map(&loaded, batch::threads(), |(path, bp)| -> Result<_> {
         let src = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;

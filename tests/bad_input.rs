@@ -127,3 +127,39 @@ fn several_errors_in_one_file_are_all_reported_in_order() {
         run.stderr
     );
 }
+
+/// Two blueprints of one run that describe the same app would write one output folder (and
+/// the same AWS names): the second is an error at its app label, naming the first; validate
+/// says so too, and generate writes nothing.
+#[test]
+fn two_blueprints_with_one_app_name_are_refused_at_the_second_label() {
+    let ws = crate::support::workspace(&["tests/blueprints/minimal.hcl"]);
+    let dir = ws.path();
+    let text = std::fs::read_to_string(dir.join("blueprints/minimal.hcl")).unwrap();
+    std::fs::write(dir.join("blueprints/copy.hcl"), &text).unwrap();
+    let (line, col) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("app \"").map(|c| (i + 1, c + 5)))
+        .unwrap();
+    for args in [
+        &["validate", "blueprints"][..],
+        &["generate", "blueprints", "--out", "out"][..],
+    ] {
+        let run = run_in(dir, args).expect(2);
+        let first = run.stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(&format!("blueprints/minimal.hcl:{line}:{col}: app \"")),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            first.contains(&format!(
+                "also described by blueprints/copy.hcl:{line}:{col}"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(!dir.join("out").exists(), "{:?}", tree(&dir.join("out")));
+}

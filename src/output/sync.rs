@@ -305,12 +305,11 @@ impl Staged {
     }
 }
 
-/// Stages the new contents of `plan` (step 1 of the module documentation). On an error the
-/// files staged so far are removed again.
-pub fn stage(out: &Path, plan: &SyncPlan) -> Result<Staged> {
-    let mut staged = Staged::default();
-    let mut dirs = BTreeSet::new();
-    let writes = plan
+/// Stages the new contents of `plan` (step 1 of the module documentation), the files on up to
+/// `threads` threads. On an error the files staged so far are removed again.
+pub fn stage(out: &Path, plan: &SyncPlan, threads: usize) -> Result<Staged> {
+    // (path relative to `out`, content, is a manifest)
+    let writes: Vec<(&str, &str, bool)> = plan
         .changes
         .iter()
         .filter_map(|c| c.new.as_deref().map(|n| (c.path.as_str(), n, false)))
@@ -318,34 +317,32 @@ pub fn stage(out: &Path, plan: &SyncPlan) -> Result<Staged> {
             plan.manifests
                 .iter()
                 .map(|(p, c)| (p.as_str(), c.as_str(), true)),
-        );
-    let result = (|| -> Result<()> {
-        for (rel, content, is_manifest) in writes {
-            let tmp_rel = temp_name(rel);
-            let tmp = out.join(&tmp_rel);
-            let dir = tmp.parent().expect("files live in folders");
-            if !dirs.contains(dir) {
-                fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-                dirs.insert(dir.to_path_buf());
+        )
+        .collect();
+    let dirs: BTreeSet<&Path> = writes
+        .iter()
+        .filter_map(|(rel, _, _)| Path::new(rel).parent())
+        .collect();
+    for dir in dirs {
+        let dir = out.join(dir);
+        fs::create_dir_all(&dir)
+            .with_context(|| format!("creating {}", dir.display()))
+            .context("nothing was changed in the output folder")?;
+    }
+    let parts: Vec<&[(&str, &str, bool)]> = writes
+        .chunks(writes.len().div_ceil(threads.max(1)).max(1))
+        .collect();
+    let mut staged = Staged::default();
+    let mut error = None;
+    for part in crate::batch::map(&parts, threads, |part| stage_files(out, part)) {
+        match part {
+            Ok(part) => staged.append(part),
+            Err(e) => {
+                error.get_or_insert(e);
             }
-            let mut f =
-                fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-            let list = if is_manifest {
-                &mut staged.manifests
-            } else {
-                &mut staged.files
-            };
-            staged
-                .sha256
-                .insert(tmp_rel.clone(), sha256(content.as_bytes()));
-            list.push((tmp_rel, rel.to_string()));
-            f.write_all(content.as_bytes())
-                .and_then(|()| durable::file(&f))
-                .with_context(|| format!("writing {}", tmp.display()))?;
         }
-        Ok(())
-    })();
-    if let Err(e) = result {
+    }
+    if let Some(e) = error {
         staged.discard(out);
         return Err(e.context("nothing was changed in the output folder"));
     }
@@ -354,6 +351,32 @@ pub fn stage(out: &Path, plan: &SyncPlan) -> Result<Staged> {
         staged
             .removals
             .push((c.path.clone(), sha256(old.as_bytes())));
+    }
+    Ok(staged)
+}
+
+/// Writes each (path, content, is a manifest) to its temporary file, in folders that exist.
+/// On an error the files it wrote are removed again.
+fn stage_files(out: &Path, writes: &[(&str, &str, bool)]) -> Result<Staged> {
+    let mut staged = Staged::default();
+    for &(rel, content, is_manifest) in writes {
+        let tmp_rel = temp_name(rel);
+        let tmp = out.join(&tmp_rel);
+        let written = fs::File::create(&tmp).and_then(|mut f| {
+            f.write_all(content.as_bytes())
+                .and_then(|()| durable::file(&f))
+        });
+        let list = if is_manifest {
+            &mut staged.manifests
+        } else {
+            &mut staged.files
+        };
+        list.push((tmp_rel.clone(), rel.to_string()));
+        if let Err(e) = written {
+            staged.discard(out);
+            return Err(e).with_context(|| format!("writing {}", tmp.display()));
+        }
+        staged.sha256.insert(tmp_rel, sha256(content.as_bytes()));
     }
     Ok(staged)
 }
@@ -401,11 +424,6 @@ pub fn commit(out: &Path, staged: Staged) -> Result<()> {
         return Err(e.context("nothing was changed in the output folder"));
     }
     finish(out, &journal)
-}
-
-/// Writes the plan all or nothing (see the module documentation).
-pub fn apply(out: &Path, plan: &SyncPlan) -> Result<()> {
-    commit(out, stage(out, plan)?)
 }
 
 /// Getting staged files, the journal and renames onto the disk. On Linux one `syncfs` per file
