@@ -52,10 +52,45 @@ fn file_action(a: Action) -> &'static str {
     }
 }
 
-/// Text: per environment the resource summary, then the unified diff of every file.
+/// The environments of the apps that change (a file, a resource, or no prediction), and the
+/// number of apps left out because nothing of theirs changes.
+fn touched(review: &Review) -> (Vec<&EnvReview>, usize) {
+    let mut changed: std::collections::BTreeSet<&str> = review
+        .files
+        .iter()
+        .filter_map(|c| c.path.split('/').next())
+        .collect();
+    changed.extend(
+        review
+            .envs
+            .iter()
+            .filter(|e| e.unknown.is_some() || !e.resources.is_empty())
+            .map(|e| e.app.as_str()),
+    );
+    let all: std::collections::BTreeSet<&str> =
+        review.envs.iter().map(|e| e.app.as_str()).collect();
+    let envs = review
+        .envs
+        .iter()
+        .filter(|e| changed.contains(e.app.as_str()))
+        .collect();
+    (envs, all.difference(&changed).count())
+}
+
+fn unchanged_apps(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => "1 app without changes\n".into(),
+        n => format!("{n} apps without changes\n"),
+    }
+}
+
+/// Text: per environment of every app that changes the resource summary, then the number of
+/// apps without changes, then the unified diff of every file.
 pub fn text(review: &Review, color: bool) -> String {
     let mut out = String::new();
-    for e in &review.envs {
+    let (envs, unchanged) = touched(review);
+    for e in envs {
         out.push_str(&format!("{}/{}: {}\n", e.app, e.env, summary(e)));
         for action in ORDER {
             for r in e.resources.iter().filter(|r| r.action == action) {
@@ -83,7 +118,8 @@ pub fn text(review: &Review, color: bool) -> String {
             }
         }
     }
-    if !review.envs.is_empty() && !review.files.is_empty() {
+    out.push_str(&unchanged_apps(unchanged));
+    if !out.is_empty() && !review.files.is_empty() {
         out.push('\n');
     }
     for c in &review.files {
@@ -128,14 +164,16 @@ fn md_changes(r: &ResourceChange) -> String {
     parts.join("<br>")
 }
 
-/// Markdown: a table per environment, replacements and deletions first.
+/// Markdown: a table per environment of every app that changes, replacements and deletions
+/// first, then the number of apps without changes and a table of the files.
 pub fn markdown(review: &Review) -> String {
     let mut out = String::from("## tfblueprint diff\n");
     if !review.changed() {
         out.push_str("\nNo changes.\n");
         return out;
     }
-    for e in &review.envs {
+    let (envs, unchanged) = touched(review);
+    for e in envs {
         out.push_str(&format!("\n### {} / {}\n\n{}\n", e.app, e.env, summary(e)));
         if e.resources.is_empty() {
             continue;
@@ -163,6 +201,10 @@ pub fn markdown(review: &Review) -> String {
                 md_changes(r)
             ));
         }
+    }
+    if unchanged > 0 {
+        out.push('\n');
+        out.push_str(&unchanged_apps(unchanged));
     }
     out.push_str("\n### Files\n\n| Action | File |\n|---|---|\n");
     for c in &review.files {
@@ -225,4 +267,87 @@ pub fn json(review: &Review) -> Value {
             "edited": c.edited,
         })).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::sync::FileChange;
+
+    fn env(app: &str, env: &str, resources: Vec<ResourceChange>) -> EnvReview {
+        EnvReview {
+            app: app.into(),
+            env: env.into(),
+            unknown: None,
+            resources,
+        }
+    }
+
+    fn update(address: &str) -> ResourceChange {
+        ResourceChange {
+            address: address.into(),
+            action: ResourceAction::Update,
+            changes: Vec::new(),
+            forced_by: Vec::new(),
+            moved_from: None,
+        }
+    }
+
+    fn file(path: &str) -> FileChange {
+        FileChange {
+            path: path.into(),
+            action: Action::Update,
+            old: Some("a\n".into()),
+            new: Some("b\n".into()),
+            edited: false,
+        }
+    }
+
+    /// Apps of which nothing changes are counted, not listed; every environment of an app that
+    /// changes is listed, its unchanged ones too.
+    #[test]
+    fn apps_without_changes_are_folded_into_a_count() {
+        let review = Review {
+            base: "disk".into(),
+            envs: vec![
+                env(
+                    "billing",
+                    "dev",
+                    vec![update("module.ecs.aws_ecs_service.this[\"api\"]")],
+                ),
+                env("billing", "prod", Vec::new()),
+                env("docs", "dev", Vec::new()),
+                env("quiet", "dev", Vec::new()),
+                env("quiet", "prod", Vec::new()),
+                env("shop", "dev", Vec::new()),
+            ],
+            files: vec![file("billing/envs/dev/main.tf"), file("docs/README.md")],
+        };
+        let text = text(&review, false);
+        let listed: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains(": ") && !l.starts_with(' '))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                "billing/dev: 0 to create, 1 to update, 0 to replace, 0 to delete",
+                "billing/prod: no resource changes",
+                "docs/dev: no resource changes",
+            ],
+            "{text}"
+        );
+        assert!(text.contains("\n2 apps without changes\n"), "{text}");
+        let md = markdown(&review);
+        assert!(md.contains("### docs / dev"), "{md}");
+        assert!(!md.contains("### quiet"), "{md}");
+        assert!(md.contains("\n2 apps without changes\n"), "{md}");
+
+        let quiet = Review {
+            base: "disk".into(),
+            envs: vec![env("quiet", "dev", Vec::new())],
+            files: Vec::new(),
+        };
+        assert_eq!(super::text(&quiet, false), "1 app without changes\n");
+    }
 }
