@@ -402,12 +402,15 @@ pub fn commit(out: &Path, staged: Staged) -> Result<()> {
         staged_sha256,
     };
     let result = (|| -> Result<()> {
-        let text = serde_json::to_string_pretty(&journal).expect("journal serializes");
         let tmp = out.join(format!("{JOURNAL}{TMP_SUFFIX}"));
         fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-        let mut f = fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-        f.write_all(text.as_bytes())
-            .and_then(|()| durable::file(&f))
+        let f = fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+        // Streamed: a run of many apps does not hold the journal's text as well.
+        let mut w = std::io::BufWriter::new(f);
+        serde_json::to_writer_pretty(&mut w, &journal)
+            .map_err(std::io::Error::from)
+            .and_then(|()| w.flush())
+            .and_then(|()| durable::file(w.get_ref()))
             .with_context(|| format!("writing {}", tmp.display()))?;
         fs::rename(&tmp, out.join(JOURNAL))
             .with_context(|| format!("writing {}", out.join(JOURNAL).display()))?;
