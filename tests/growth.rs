@@ -7,7 +7,11 @@
 //! makes it 16 times. Work that allocates nothing (a linear search, say) is not seen here; the
 //! benchmark (`bench/run.sh`) reports the time per blueprint at three sizes for that.
 //!
-//! A dedicated test binary, so that no other test allocates while one is measured.
+//! The same allocator keeps the peak of live bytes: `generate`, `check` and `diff` over many
+//! blueprints hold the differences, never the whole rendered output.
+//!
+//! A dedicated test binary, so that no other test allocates while one is measured; its tests
+//! run one after the other (a lock), for the same reason.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
@@ -17,19 +21,31 @@ struct Counting;
 
 static BYTES: AtomicU64 = AtomicU64::new(0);
 static COUNT: AtomicU64 = AtomicU64::new(0);
+/// Bytes allocated and not yet freed, and the most of them since the last reset.
+static LIVE: AtomicU64 = AtomicU64::new(0);
+static PEAK: AtomicU64 = AtomicU64::new(0);
+
+fn grew(bytes: u64) {
+    let live = LIVE.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    PEAK.fetch_max(live, Ordering::Relaxed);
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
         COUNT.fetch_add(1, Ordering::Relaxed);
+        grew(layout.size() as u64);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as u64, Ordering::Relaxed);
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
         COUNT.fetch_add(1, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size() as u64, Ordering::Relaxed);
+        grew(new_size as u64);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -131,8 +147,62 @@ fn assert_linear(what: &str, sizes: [usize; 3], make: impl Fn(&Path, usize)) {
     }
 }
 
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The peak of live bytes while `tfblueprint args` runs in-process; the exit code must be `code`.
+fn peak(args: &[&str], code: i32) -> u64 {
+    let live = LIVE.load(Ordering::SeqCst);
+    PEAK.store(live, Ordering::SeqCst);
+    let got = tfblueprint::run(std::iter::once("tfblueprint").chain(args.iter().copied()));
+    assert_eq!(got, code, "{args:?}");
+    PEAK.load(Ordering::SeqCst) - live
+}
+
+/// Per blueprint added to a run, the peak memory of `generate`, `check` and `diff` (one
+/// blueprint changed) grows by far less than one app's rendered output: no command holds every
+/// app's files at once.
+#[test]
+fn memory_does_not_hold_the_whole_output() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let root = tempfile::tempdir().unwrap();
+    let path = |p: &str| root.path().join(p).to_str().unwrap().to_string();
+    let sizes = [4, 16];
+    let mut peaks: Vec<[u64; 3]> = Vec::new();
+    let mut output_per_app = 0;
+    for n in sizes {
+        let (bps, out) = (path(&format!("bp{n}")), path(&format!("out{n}")));
+        blueprints(Path::new(&bps), n);
+        let generate = peak(&["generate", &bps, "--out", &out], 0);
+        let check = peak(&["check", &bps, "--out", &out], 0);
+        let one = Path::new(&bps).join("app-0001.hcl");
+        let text = std::fs::read_to_string(&one).unwrap();
+        std::fs::write(&one, text.replace("desired_count = 4", "desired_count = 5")).unwrap();
+        let diff = peak(&["diff", &bps, "--out", &out], 0);
+        peaks.push([generate, check, diff]);
+        let bytes: u64 = walkdir::WalkDir::new(&out)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.metadata().unwrap().len())
+            .sum();
+        output_per_app = bytes / n as u64;
+    }
+    for (i, name) in ["generate", "check", "diff"].iter().enumerate() {
+        let per_blueprint = peaks[1][i].saturating_sub(peaks[0][i]) / (sizes[1] - sizes[0]) as u64;
+        eprintln!(
+            "{name}: peak {} -> {} bytes, {per_blueprint} a blueprint; output {output_per_app} bytes an app",
+            peaks[0][i], peaks[1][i]
+        );
+        assert!(
+            per_blueprint * 2 < output_per_app,
+            "{name}: the peak grows by {per_blueprint} bytes a blueprint, near the {output_per_app} bytes of an app's output"
+        );
+    }
+}
+
 #[test]
 fn work_grows_linearly() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     assert_linear("blueprints", [2, 8, 32], blueprints);
     assert_linear("services in one blueprint", [10, 40, 160], services);
 }
