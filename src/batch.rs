@@ -8,13 +8,10 @@
 //! memory and never the whole output at once.
 
 use crate::Result;
-use crate::blueprint::Blueprint;
-use crate::generate::render_app;
-use crate::output::manifest::sha256;
+use crate::generate::{Loaded, render_app};
 use crate::output::sync::{self, Staged, SyncPlan};
 use crate::render::Renderer;
-use anyhow::Context;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The number of worker threads: `TFBLUEPRINT_THREADS` if set to a positive number, else the
@@ -106,7 +103,7 @@ pub enum Mode {
 pub struct Outcome {
     /// The number of apps.
     pub apps: usize,
-    /// Every difference, as [`sync::plan`] reports it over all apps at once. With
+    /// Every difference, as [`sync::plan`] reports it, of all apps. With
     /// [`Mode::Generate`] the contents are left out of it: they are staged instead.
     pub plan: SyncPlan,
     /// The staged writes ([`Mode::Generate`] only): commit or discard them.
@@ -114,30 +111,24 @@ pub struct Outcome {
 }
 
 /// Renders every blueprint (as [`crate::generate::load_all`] gives them: one per app) and
-/// compares its files with `out`, one blueprint per task on every core. Each task drops the app's rendered files once compared (or staged), so memory holds
-/// the differences and not the whole output. The result does not depend on the number of
-/// threads. On an error nothing stays staged.
-pub fn plan_all(
-    renderer: &Renderer,
-    out: &Path,
-    loaded: &[(PathBuf, Blueprint)],
-    mode: Mode,
-) -> Result<Outcome> {
+/// compares its files with `out`, one blueprint per task on every core. Each task drops the
+/// app's rendered files once compared (or staged), so memory holds the differences and not
+/// the whole output. The result does not depend on the number of threads. On an error nothing
+/// stays staged.
+pub fn plan_all(renderer: &Renderer, out: &Path, loaded: &[Loaded], mode: Mode) -> Result<Outcome> {
     let within = threads_within(loaded.len());
     let failed = AtomicBool::new(false);
     let refused = AtomicBool::new(false);
     let results = map(
         loaded,
         threads(),
-        |(path, bp)| -> Option<Result<(SyncPlan, Staged)>> {
+        |one| -> Option<Result<(SyncPlan, Staged)>> {
             if failed.load(Ordering::Relaxed) {
                 return None;
             }
             let result = (|| -> Result<(SyncPlan, Staged)> {
-                let src =
-                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                let app = render_app(renderer, bp, &sha256(&src), within)?;
-                let mut plan = sync::plan(out, std::slice::from_ref(&app))?;
+                let app = render_app(renderer, one, within)?;
+                let mut plan = sync::plan(out, &app)?;
                 drop(app);
                 let mut staged = Staged::default();
                 if let Mode::Generate { force } = mode {

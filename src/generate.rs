@@ -26,24 +26,26 @@ pub fn dispatch(command: Command) -> Result<()> {
             base,
         } => diff_cmd(&paths, &out, exit_code, format, base.as_deref()),
         Command::Validate { paths } => {
-            let loaded = load_all(&paths)?;
-            for (path, bp) in &loaded {
+            for Loaded {
+                path, blueprint, ..
+            } in load_all(&paths)?
+            {
+                let n = blueprint.environments.len();
                 println!(
-                    "{}: ok ({} environment{})",
+                    "{}: ok ({n} environment{})",
                     path.display(),
-                    bp.environments.len(),
-                    if bp.environments.len() == 1 { "" } else { "s" }
+                    if n == 1 { "" } else { "s" }
                 );
             }
             Ok(())
         }
         Command::Explain { blueprint } => {
-            let (_, bp) = load_one(&blueprint)?;
+            let bp = load_one(&blueprint)?;
             print!("{}", crate::report::explain(&bp.app));
             Ok(())
         }
         Command::Graph { blueprint, format } => {
-            let (_, bp) = load_one(&blueprint)?;
+            let bp = load_one(&blueprint)?;
             match format {
                 crate::cli::GraphFormat::Mermaid => print!("{}", crate::report::mermaid(&bp.app)),
                 crate::cli::GraphFormat::Dot => print!("{}", crate::report::dot(&bp.app)),
@@ -93,21 +95,30 @@ pub fn find_blueprints(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// One blueprint as loaded: its file, what it says, and the SHA-256 of its text (recorded in
+/// the app's manifest).
+pub struct Loaded {
+    pub path: PathBuf,
+    pub blueprint: Blueprint,
+    pub sha256: String,
+}
+
 /// Loads and validates every blueprint; all errors of all files are reported together. App
 /// names are unique among the blueprints returned.
-pub fn load_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Blueprint)>> {
+pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>> {
     let files = find_blueprints(paths)?;
     let results = batch::map(&files, batch::threads(), |path| {
         let display = path.display().to_string();
         let src = std::fs::read_to_string(path).with_context(|| format!("reading {display}"))?;
-        anyhow::Ok(blueprint::load_str(&src, &display))
+        anyhow::Ok((blueprint::load_str(&src, &display), sha256(src.as_bytes())))
     });
-    let mut loaded: Vec<(PathBuf, Blueprint)> = Vec::new();
+    let mut loaded: Vec<Loaded> = Vec::new();
     let mut diags = Vec::new();
     let mut apps: std::collections::BTreeMap<String, (String, crate::diag::Pos)> =
         std::collections::BTreeMap::new();
     for (path, result) in files.into_iter().zip(results) {
-        match result? {
+        let (result, digest) = result?;
+        match result {
             Ok(bp) => {
                 // Each app has its own folder in the output: one blueprint per app name.
                 let display = path.display().to_string();
@@ -123,7 +134,11 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Blueprint)>> {
                     continue;
                 }
                 apps.insert(bp.app.name.clone(), (display, bp.app.pos));
-                loaded.push((path, bp));
+                loaded.push(Loaded {
+                    path,
+                    blueprint: bp,
+                    sha256: digest,
+                });
             }
             Err(mut d) => diags.append(&mut d),
         }
@@ -136,27 +151,23 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Blueprint)>> {
 }
 
 /// [`load_all`], and the renderer (its templates compiled) built at the same time.
-fn load_for_rendering(paths: &[PathBuf]) -> Result<(Vec<(PathBuf, Blueprint)>, Renderer)> {
+fn load_for_rendering(paths: &[PathBuf]) -> Result<(Vec<Loaded>, Renderer)> {
     let (loaded, renderer) = batch::join(batch::threads(), || load_all(paths), Renderer::new);
     Ok((loaded?, renderer))
 }
 
-fn load_one(path: &Path) -> Result<(PathBuf, Blueprint)> {
+fn load_one(path: &Path) -> Result<Blueprint> {
     if path.is_dir() {
         return Err(anyhow!("{} is a folder; give one blueprint file", path.display()).into());
     }
     let mut loaded = load_all(&[path.to_path_buf()])?;
-    Ok(loaded.remove(0))
+    Ok(loaded.remove(0).blueprint)
 }
 
 /// Renders every file of one app, paths relative to the app folder, its templates on up to
 /// `threads` threads (the output does not depend on the number).
-pub fn render_app(
-    renderer: &Renderer,
-    bp: &Blueprint,
-    src_digest: &str,
-    threads: usize,
-) -> Result<AppOutput> {
+pub fn render_app(renderer: &Renderer, loaded: &Loaded, threads: usize) -> Result<AppOutput> {
+    let bp = &loaded.blueprint;
     let model = model::build(bp);
     let (files, inventory) = batch::join(
         threads,
@@ -168,7 +179,7 @@ pub fn render_app(
     let manifest = Manifest {
         generator: format!("tfblueprint {}", env!("CARGO_PKG_VERSION")),
         blueprint: bp.source.clone(),
-        blueprint_sha256: src_digest.to_string(),
+        blueprint_sha256: loaded.sha256.clone(),
         files: files
             .iter()
             .map(|f| (f.path.clone(), sha256(f.content.as_bytes())))
@@ -396,12 +407,11 @@ fn diff_cmd(
     // Each app is rendered, compared and reviewed in one task, which keeps only the files that
     // differ: a run never holds the whole output.
     let within = batch::threads_within(loaded.len());
-    let apps = batch::map(&loaded, batch::threads(), |(path, bp)| -> Result<_> {
-        let src = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let app = render_app(&renderer, bp, &sha256(&src), within)?;
+    let apps = batch::map(&loaded, batch::threads(), |one| -> Result<_> {
+        let app = render_app(&renderer, one, within)?;
         let changes = match &base {
             Some(base) => base.changes(&app)?,
-            None => sync::plan(out, std::slice::from_ref(&app))?.changes,
+            None => sync::plan(out, &app)?.changes,
         };
         let envs = crate::review::review_app(&app, &changes)?;
         Ok((envs, changes))

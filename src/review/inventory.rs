@@ -803,23 +803,28 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
     }
 }
 
+/// The parameter group of a database or cache family: one per family, named after it.
+fn parameter_group(inv: &mut Inv, resource_type: &str, name: &str, store: &Value) {
+    let family = store["family"].as_str().unwrap_or_default();
+    inv.add(
+        resource_type,
+        "this",
+        Key::Str(family),
+        vec![
+            (
+                "name",
+                json!(format!("{name}-{}", family.replace('.', "-"))),
+            ),
+            ("family", json!(family)),
+        ],
+    );
+}
+
 fn aurora(shape: &Value, v: &Vars, inv: &mut Inv) {
     let name = v.str("name");
     let dbs_var = v.get("databases");
     for (_, db) in items(&shape["databases"]) {
-        let family = db["family"].as_str().unwrap_or_default();
-        inv.add(
-            "aws_rds_cluster_parameter_group",
-            "this",
-            Key::Str(family),
-            vec![
-                (
-                    "name",
-                    json!(format!("{name}-{}", family.replace('.', "-"))),
-                ),
-                ("family", json!(family)),
-            ],
-        );
+        parameter_group(inv, "aws_rds_cluster_parameter_group", &name, db);
     }
     for (key, db) in items(&shape["databases"]) {
         let dv = &dbs_var[key.as_str()];
@@ -895,19 +900,7 @@ fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
     let name = v.str("name");
     let caches_var = v.get("caches");
     for (_, c) in items(&shape["caches"]) {
-        let family = c["family"].as_str().unwrap_or_default();
-        inv.add(
-            "aws_elasticache_parameter_group",
-            "this",
-            Key::Str(family),
-            vec![
-                (
-                    "name",
-                    json!(format!("{name}-{}", family.replace('.', "-"))),
-                ),
-                ("family", json!(family)),
-            ],
-        );
+        parameter_group(inv, "aws_elasticache_parameter_group", &name, c);
     }
     let iam = shape["has_iam_auth"].as_bool().unwrap_or(false);
     for (key, c) in items(&shape["caches"]) {

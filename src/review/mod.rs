@@ -230,12 +230,10 @@ pub fn review_app(app: &AppOutput, files: &[FileChange]) -> anyhow::Result<Vec<E
     paths.extend(files.iter().map(|c| c.path.clone()));
     let mut envs = Vec::new();
     for path in &paths {
+        // Every path is the app's own: `<app>/envs/<env>/<inventory>`.
         let Some((app_name, env)) = inventory_path(path) else {
             continue;
         };
-        if app_name != app.app {
-            continue;
-        }
         let new_text = app
             .files
             .get(&format!("envs/{env}/{}", inventory::FILE_NAME));
