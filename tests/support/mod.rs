@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod apply;
+pub mod emulator;
 pub mod terraform;
 
 use std::collections::BTreeMap;

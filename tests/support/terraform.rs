@@ -347,7 +347,62 @@ impl Terraform {
             .collect()
     }
 
-    fn cli_config(&self) -> String {
+    /// `terraform args...` in `dir` with the CLI config `cli_config` (see `cli_config`), an
+    /// optional plugin cache, automation settings, and none of the caller's Terraform or AWS
+    /// settings that would change what is checked.
+    pub fn command(
+        &self,
+        dir: &Path,
+        cli_config: &Path,
+        plugin_cache: Option<&Path>,
+        args: &[&str],
+    ) -> Command {
+        let mut cmd = Command::new(&self.binary);
+        cmd.args(args)
+            .current_dir(dir)
+            .env("TF_CLI_CONFIG_FILE", cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        match plugin_cache {
+            Some(cache) => cmd.env("TF_PLUGIN_CACHE_DIR", cache),
+            None => cmd.env_remove("TF_PLUGIN_CACHE_DIR"),
+        };
+        // Settings of the caller's shell that would change what is checked.
+        for var in [
+            "TF_DATA_DIR",
+            "TF_WORKSPACE",
+            "TF_CLI_ARGS",
+            "TF_CLI_ARGS_init",
+            "TF_CLI_ARGS_validate",
+            "TF_CLI_ARGS_plan",
+            "TF_CLI_ARGS_apply",
+            "TF_CLI_ARGS_destroy",
+            "TF_CLI_ARGS_fmt",
+            "TF_CLI_ARGS_show",
+            "TF_LOG",
+            "TF_LOG_PATH",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_CONFIG_FILE",
+            "AWS_SHARED_CREDENTIALS_FILE",
+        ] {
+            cmd.env_remove(var);
+        }
+        for (key, _) in std::env::vars_os() {
+            if key.to_str().is_some_and(|k| k.starts_with("TF_VAR_")) {
+                cmd.env_remove(key);
+            }
+        }
+        cmd
+    }
+
+    /// The CLI configuration that installs the AWS provider from the mirror only.
+    pub fn cli_config(&self) -> String {
         let path = self.mirror.display().to_string();
         format!(
             r#"provider_installation {{
@@ -373,41 +428,8 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn command(&self, dir: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.tf.binary);
-        cmd.args(args)
-            .current_dir(dir)
-            .env("TF_CLI_CONFIG_FILE", self.cli_config)
-            .env("TF_PLUGIN_CACHE_DIR", self.plugin_cache)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("TF_INPUT", "0")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true");
-        // Settings of the caller's shell that would change what is checked.
-        for var in [
-            "TF_DATA_DIR",
-            "TF_WORKSPACE",
-            "TF_CLI_ARGS",
-            "TF_CLI_ARGS_init",
-            "TF_CLI_ARGS_validate",
-            "TF_CLI_ARGS_plan",
-            "TF_CLI_ARGS_fmt",
-            "TF_CLI_ARGS_show",
-            "TF_LOG",
-            "TF_LOG_PATH",
-            "AWS_PROFILE",
-            "AWS_DEFAULT_PROFILE",
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_SESSION_TOKEN",
-        ] {
-            cmd.env_remove(var);
-        }
-        for (key, _) in std::env::vars_os() {
-            if key.to_str().is_some_and(|k| k.starts_with("TF_VAR_")) {
-                cmd.env_remove(key);
-            }
-        }
-        cmd
+        self.tf
+            .command(dir, self.cli_config, Some(self.plugin_cache), args)
     }
 
     /// Runs `args` in `root`; Err with the command, root and output on failure.
@@ -590,7 +612,7 @@ fn offline_override(root: &Path) -> String {
 
 /// Aliases of the `provider "aws"` blocks in a root's `.tf` files (a line
 /// scan: generated files are `terraform fmt` formatted).
-fn provider_aliases(root: &Path) -> BTreeSet<String> {
+pub fn provider_aliases(root: &Path) -> BTreeSet<String> {
     let mut aliases = BTreeSet::new();
     for path in read_dir_sorted(root).unwrap_or_default() {
         let name = path
@@ -663,7 +685,7 @@ fn failure(label: &str, cmd: &Command, out: &Output, what: &str) -> String {
     )
 }
 
-fn describe(cmd: &Command) -> String {
+pub fn describe(cmd: &Command) -> String {
     std::iter::once(cmd.get_program())
         .chain(cmd.get_args())
         .map(|a| a.to_string_lossy().into_owned())
@@ -671,7 +693,7 @@ fn describe(cmd: &Command) -> String {
         .join(" ")
 }
 
-fn read_dir_sorted(dir: &Path) -> io::Result<Vec<PathBuf>> {
+pub fn read_dir_sorted(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut entries = fs::read_dir(dir)?
         .map(|e| e.map(|e| e.path()))
         .collect::<io::Result<Vec<_>>>()?;
@@ -681,7 +703,7 @@ fn read_dir_sorted(dir: &Path) -> io::Result<Vec<PathBuf>> {
 
 /// Copies a directory tree, leaving out Terraform's working data (`.terraform`,
 /// state files, saved plans) so a stale local run cannot leak into the check.
-fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     fs::create_dir_all(to)?;
     for entry in fs::read_dir(from)? {
         let entry = entry?;
@@ -707,14 +729,14 @@ fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|candidate| is_executable(candidate))
 }
 
-fn is_executable(path: &Path) -> bool {
+pub fn is_executable(path: &Path) -> bool {
     let Ok(meta) = fs::metadata(path) else {
         return false;
     };

@@ -1,0 +1,474 @@
+//! Test support: apply an environment root against the emulator, plan it again, destroy it.
+//!
+//! ```ignore
+//! let outcome = Cycle::new(&tf, &python).run(&out.join("myapp"), "dev");
+//! assert!(outcome.ok(), "{}", outcome.report());
+//! ```
+//!
+//! Each root runs on a scratch copy of its app (nothing is written into the directory under
+//! test) with a server of its own, so roots in the same account never see each other. An
+//! override file points every endpoint the configuration uses at the server and signs the calls
+//! as the environment's account; `skip_requesting_account_id` stays false, as in a real account.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use super::emulator::{Emulator, Python, Seed};
+use super::terraform::{Terraform, copy_tree, describe, provider_aliases, read_dir_sorted};
+
+/// The override file written into the scratch copy of a root.
+pub const OVERRIDE_FILE: &str = "tfblueprint_emulator_override.tf";
+
+/// The account a root runs in when its provider pins none.
+pub const DEFAULT_ACCOUNT: &str = "123456789012";
+
+/// Every endpoint of the AWS provider that the generated modules use.
+const ENDPOINTS: &[&str] = &[
+    "acm",
+    "appautoscaling",
+    "autoscaling",
+    "cloudwatch",
+    "ec2",
+    "ecr",
+    "ecs",
+    "efs",
+    "elasticache",
+    "elbv2",
+    "iam",
+    "kms",
+    "logs",
+    "rds",
+    "route53",
+    "s3",
+    "secretsmanager",
+    "servicediscovery",
+    "ssm",
+    "sts",
+];
+
+/// What happened to one root.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// `<app>/<env>`
+    pub label: String,
+    /// Resources in the state after apply (0 when apply failed).
+    pub resources: usize,
+    pub applied: bool,
+    pub converged: bool,
+    pub destroyed: bool,
+    /// Why the cycle failed, with the command's output; empty when it did not.
+    pub failure: String,
+    pub took: Duration,
+}
+
+impl Outcome {
+    pub fn ok(&self) -> bool {
+        self.applied && self.converged && self.destroyed
+    }
+
+    /// One line: `fargate-api/dev: 54 resources applied, converged yes, destroyed yes (103 s)`.
+    pub fn line(&self) -> String {
+        let yes = |b: bool| if b { "yes" } else { "NO" };
+        format!(
+            "{}: {} resources applied{}, converged {}, destroyed {} ({} s)",
+            self.label,
+            self.resources,
+            if self.applied { "" } else { " (apply FAILED)" },
+            yes(self.converged),
+            yes(self.destroyed),
+            self.took.as_secs()
+        )
+    }
+}
+
+/// Runs apply / plan / destroy cycles.
+pub struct Cycle<'a> {
+    pub tf: &'a Terraform,
+    pub python: &'a Python,
+}
+
+/// A root copied to scratch, with its server, ready for Terraform commands.
+pub struct Scratch<'a> {
+    tf: &'a Terraform,
+    pub root: PathBuf,
+    cli_config: PathBuf,
+    pub emulator: Emulator,
+    pub label: String,
+    _dir: tempfile::TempDir,
+}
+
+impl<'a> Cycle<'a> {
+    pub fn new(tf: &'a Terraform, python: &'a Python) -> Self {
+        Cycle { tf, python }
+    }
+
+    /// Copies `<app_dir>` to scratch, starts a server seeded for `env`, writes the override and
+    /// runs `terraform init`.
+    pub fn prepare(&self, app_dir: &Path, env: &str) -> Result<Scratch<'a>, String> {
+        let app = app_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let label = format!("{app}/{env}");
+        let dir = tempfile::Builder::new()
+            .prefix("tfblueprint-apply-")
+            .tempdir()
+            .map_err(|e| format!("[{label}] temp dir: {e}"))?;
+        let copy = dir.path().join(&app);
+        copy_tree(app_dir, &copy).map_err(|e| format!("[{label}] copy: {e}"))?;
+        let root = copy.join("envs").join(env);
+        let seed = seed_for(&copy, env);
+        let emulator = Emulator::start(self.python, &seed, dir.path())
+            .map_err(|e| format!("[{label}] {e}"))?;
+        fs::write(
+            root.join(OVERRIDE_FILE),
+            emulator_override(&root, &emulator, &seed),
+        )
+        .map_err(|e| format!("[{label}] write {OVERRIDE_FILE}: {e}"))?;
+        let cli_config = dir.path().join("terraformrc");
+        fs::write(&cli_config, self.tf.cli_config())
+            .map_err(|e| format!("[{label}] write the CLI config: {e}"))?;
+        let scratch = Scratch {
+            tf: self.tf,
+            root,
+            cli_config,
+            emulator,
+            label,
+            _dir: dir,
+        };
+        scratch.run(&["init", "-input=false", "-no-color"])?;
+        Ok(scratch)
+    }
+
+    /// apply, a second plan that must show no change, destroy, and an empty state after it.
+    pub fn run(&self, app_dir: &Path, env: &str) -> Outcome {
+        let started = Instant::now();
+        let mut outcome = Outcome {
+            label: format!(
+                "{}/{env}",
+                app_dir.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            ..Outcome::default()
+        };
+        let scratch = match self.prepare(app_dir, env) {
+            Ok(s) => s,
+            Err(e) => {
+                outcome.failure = e;
+                outcome.took = started.elapsed();
+                return outcome;
+            }
+        };
+        let mut failures = Vec::new();
+        match scratch.apply() {
+            Ok(()) => {
+                outcome.applied = true;
+                outcome.resources = scratch.state_list().map(|l| l.len()).unwrap_or(0);
+                match scratch.converges() {
+                    Ok(()) => outcome.converged = true,
+                    Err(e) => failures.push(e),
+                }
+            }
+            Err(e) => failures.push(e),
+        }
+        match scratch.destroy() {
+            Ok(()) => outcome.destroyed = true,
+            Err(e) => failures.push(e),
+        }
+        if !failures.is_empty() {
+            let missing = scratch.emulator.unimplemented();
+            if !missing.is_empty() {
+                failures.push(format!(
+                    "[{}] the emulator lacks: {}",
+                    scratch.label,
+                    missing.join("; ")
+                ));
+            }
+        }
+        outcome.failure = failures.join("\n\n");
+        outcome.took = started.elapsed();
+        outcome
+    }
+}
+
+impl Scratch<'_> {
+    /// Runs `terraform args...` in the root; Err with the command and its output on failure.
+    pub fn run(&self, args: &[&str]) -> Result<Output, String> {
+        let mut cmd = self.tf.command(&self.root, &self.cli_config, None, args);
+        let out = cmd
+            .output()
+            .map_err(|e| format!("[{}] cannot run {}: {e}", self.label, describe(&cmd)))?;
+        if out.status.success() {
+            Ok(out)
+        } else {
+            Err(self.failure(&describe(&cmd), &out))
+        }
+    }
+
+    fn failure(&self, what: &str, out: &Output) -> String {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        // The errors, not pages of "Still creating...".
+        let errors: Vec<&str> = stdout
+            .split("\nError: ")
+            .skip(1)
+            .map(|e| e.split("\n\n\n").next().unwrap_or(e))
+            .collect();
+        format!(
+            "[{}] `{what}` failed (exit {:?})\n{}\n--- stderr ---\n{}",
+            self.label,
+            out.status.code(),
+            if errors.is_empty() {
+                tail(&stdout, 40)
+            } else {
+                errors
+                    .iter()
+                    .map(|e| format!("Error: {}", e.trim_end()))
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+            },
+            tail(&String::from_utf8_lossy(&out.stderr), 40)
+        )
+    }
+
+    pub fn apply(&self) -> Result<(), String> {
+        self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+            .map(drop)
+    }
+
+    /// `plan -detailed-exitcode` must exit 0; Err names every address that would change.
+    pub fn converges(&self) -> Result<(), String> {
+        let mut cmd = self.tf.command(
+            &self.root,
+            &self.cli_config,
+            None,
+            &[
+                "plan",
+                "-detailed-exitcode",
+                "-input=false",
+                "-no-color",
+                "-out=converge.plan",
+            ],
+        );
+        let out = cmd
+            .output()
+            .map_err(|e| format!("[{}] cannot run {}: {e}", self.label, describe(&cmd)))?;
+        match out.status.code() {
+            Some(0) => Ok(()),
+            Some(2) => {
+                let text = String::from_utf8_lossy(&out.stdout);
+                Err(format!(
+                    "[{}] the configuration does not converge: a plan after apply shows changes:\n{}",
+                    self.label,
+                    plan_changes(&text)
+                ))
+            }
+            _ => Err(self.failure(&describe(&cmd), &out)),
+        }
+    }
+
+    pub fn destroy(&self) -> Result<(), String> {
+        self.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])?;
+        let left = self.state_list()?;
+        if left.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "[{}] destroy left resources in the state: {}",
+                self.label,
+                left.join(", ")
+            ))
+        }
+    }
+
+    /// The addresses in the state.
+    pub fn state_list(&self) -> Result<Vec<String>, String> {
+        if !self.root.join("terraform.tfstate").exists() {
+            return Ok(Vec::new());
+        }
+        let out = self.run(&["state", "list", "-no-color"])?;
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with("data."))
+            .filter(|l| !l.contains(".data."))
+            .map(str::to_owned)
+            .collect())
+    }
+}
+
+/// The resource headers and changed attributes of a human-readable plan.
+pub fn plan_changes(plan: &str) -> String {
+    plan.lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            t.starts_with("# ")
+                || t.starts_with("~ ")
+                || t.starts_with("+ ")
+                || t.starts_with("- ")
+                || t.starts_with("-/+ ")
+                || t.starts_with("Plan:")
+        })
+        .take(120)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The provider settings that send every call of the root to the emulator.
+fn emulator_override(root: &Path, emulator: &Emulator, seed: &Seed) -> String {
+    let mut aliases = vec![None];
+    aliases.extend(provider_aliases(root).into_iter().map(Some));
+    let endpoint = emulator.endpoint();
+    let mut text =
+        String::from("# Written by the apply harness: every call goes to the local emulator.\n");
+    for alias in aliases {
+        text.push_str("\nprovider \"aws\" {\n");
+        if let Some(alias) = alias {
+            text.push_str(&format!("  alias                       = \"{alias}\"\n"));
+        }
+        text.push_str(&format!(
+            "  access_key                  = \"{}\"
+  secret_key                  = \"emulator\"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = false
+  s3_use_path_style           = true
+  max_retries                 = 2
+
+  endpoints {{
+",
+            Emulator::access_key(&seed.account)
+        ));
+        for name in ENDPOINTS {
+            text.push_str(&format!("    {name:<16} = \"{endpoint}\"\n"));
+        }
+        text.push_str("  }\n}\n");
+    }
+    text
+}
+
+/// What the root references and does not create, read from the generated files: the account
+/// and region of its provider, ACM certificate ARNs and hosted zone IDs of its module calls, and
+/// the SSM parameters and secrets its task definitions name.
+pub fn seed_for(app_dir: &Path, env: &str) -> Seed {
+    let root = app_dir.join("envs").join(env);
+    let mut root_text = String::new();
+    for path in read_dir_sorted(&root).unwrap_or_default() {
+        if path.extension().is_some_and(|e| e == "tf") {
+            root_text.push_str(&fs::read_to_string(&path).unwrap_or_default());
+            root_text.push('\n');
+        }
+    }
+    let mut module_text = String::new();
+    for module in read_dir_sorted(&app_dir.join("modules")).unwrap_or_default() {
+        module_text.push_str(&fs::read_to_string(module.join("main.tf")).unwrap_or_default());
+        module_text.push('\n');
+    }
+
+    let mut seed = Seed {
+        account: first_list_item(&root_text, "allowed_account_ids")
+            .unwrap_or_else(|| DEFAULT_ACCOUNT.to_owned()),
+        region: string_attr(&root_text, "region").unwrap_or_else(|| "us-east-1".to_owned()),
+        ..Seed::default()
+    };
+    for arn in quoted_with_prefix(&root_text, "arn:aws:acm:") {
+        push_unique(&mut seed.certificates, arn);
+    }
+    let record_names: Vec<String> = block_values(&root_text, "public_record_names");
+    for line in root_text.lines() {
+        if let Some(id) = line_string(line, "zone_id") {
+            let name = record_names
+                .first()
+                .and_then(|n| n.split_once('.').map(|(_, d)| d.to_owned()))
+                .unwrap_or_else(|| "example.com".to_owned());
+            if !seed.hosted_zones.iter().any(|(z, _)| z == &id) {
+                seed.hosted_zones.push((id, name));
+            }
+        }
+    }
+    let all = format!("{module_text}\n{root_text}");
+    let lines: Vec<&str> = all.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(source) = line_string(line, "source") else {
+            continue;
+        };
+        let Some(reference) = lines.get(i + 1).and_then(|l| line_string(l, "reference")) else {
+            continue;
+        };
+        match source.as_str() {
+            "ssm" => push_unique(&mut seed.ssm_parameters, reference),
+            "secretsmanager" => push_unique(&mut seed.secrets, reference),
+            _ => {}
+        }
+    }
+    seed
+}
+
+fn push_unique(list: &mut Vec<String>, value: String) {
+    if !list.contains(&value) {
+        list.push(value);
+    }
+}
+
+/// `  key = "value"` on one line -> `value`.
+fn line_string(line: &str, key: &str) -> Option<String> {
+    let rest = line.trim_start().strip_prefix(key)?;
+    let value = rest.trim_start().strip_prefix('=')?.trim();
+    let inner = value.strip_prefix('"')?.strip_suffix('"')?;
+    Some(inner.to_owned())
+}
+
+fn string_attr(text: &str, key: &str) -> Option<String> {
+    text.lines().find_map(|l| line_string(l, key))
+}
+
+/// `key = ["a", ...]` -> `a`.
+fn first_list_item(text: &str, key: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let rest = l.trim_start().strip_prefix(key)?;
+        let value = rest.trim_start().strip_prefix('=')?.trim();
+        let inner = value.strip_prefix("[\"")?;
+        Some(inner.split('"').next()?.to_owned())
+    })
+}
+
+/// Every quoted string in `text` that starts with `prefix`.
+fn quoted_with_prefix(text: &str, prefix: &str) -> Vec<String> {
+    let needle = format!("\"{prefix}");
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(&needle) {
+        let after = &rest[at + 1..];
+        let end = after.find('"').unwrap_or(after.len());
+        found.push(after[..end].to_owned());
+        rest = &after[end..];
+    }
+    found
+}
+
+/// The quoted values of the map `key = { ... }`, one entry a line.
+fn block_values(text: &str, key: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        let t = line.trim();
+        if !inside {
+            if t.starts_with(key) && t.ends_with('{') {
+                inside = true;
+            }
+            continue;
+        }
+        if t.starts_with('}') {
+            inside = false;
+            continue;
+        }
+        if let Some((_, v)) = t.split_once('=') {
+            values.push(v.trim().trim_matches('"').to_owned());
+        }
+    }
+    values
+}
