@@ -44,6 +44,123 @@ impl Target {
     }
 }
 
+/// A day-2 change made on an applied state: what AWS does on the next change, not only on the
+/// first apply.
+struct Scenario {
+    name: &'static str,
+    blueprint: &'static str,
+    env: &'static str,
+    steps: &'static [Step],
+}
+
+enum Step {
+    /// Replace text in the blueprint (it must be there), regenerate, and apply: the change must
+    /// apply in one go.
+    Edit(&'static str, &'static str),
+    /// Destroy the environment and apply it again from the same output.
+    Recreate,
+}
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "container-port-change",
+        blueprint: "tests/blueprints/minimal.hcl",
+        env: "default",
+        // The target group is replaced while its listener still forwards to it.
+        steps: &[Step::Edit(
+            "    port          = 80\n",
+            "    port          = 8080\n",
+        )],
+    },
+    Scenario {
+        name: "destroy-twice",
+        blueprint: "tests/blueprints/serverless-mysql.hcl",
+        env: "dev",
+        // Each destroy leaves a final snapshot; the second must not collide with the first.
+        steps: &[Step::Recreate],
+    },
+];
+
+/// One unit of work for the pool.
+enum Work<'a> {
+    Root(&'a Target),
+    Scenario(&'a Scenario),
+}
+
+impl Work<'_> {
+    fn label(&self) -> String {
+        match self {
+            Work::Root(t) => t.label(),
+            Work::Scenario(s) => format!("scenario {}", s.name),
+        }
+    }
+}
+
+/// Runs a scenario: apply, each step, a plan that must show no change, destroy.
+fn run_scenario(cycle: &Cycle, scenario: &Scenario) -> Outcome {
+    let started = std::time::Instant::now();
+    let label = format!("scenario {}", scenario.name);
+    let mut outcome = Outcome {
+        label: label.clone(),
+        ..Outcome::default()
+    };
+    let ws = support::workspace(&[scenario.blueprint]);
+    let blueprint = ws
+        .path()
+        .join("blueprints")
+        .join(Path::new(scenario.blueprint).file_name().unwrap());
+    let generate = |ws: &Path| {
+        let run = run_in(ws, &["generate", "--out", "out"]);
+        if run.code == 0 {
+            Ok(())
+        } else {
+            Err(format!("[{label}] generate failed:\n{}", run.stderr))
+        }
+    };
+    let result = (|| -> Result<(), String> {
+        generate(ws.path())?;
+        let app_dir = read_dir_sorted(&ws.path().join("out"))
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|p| p.join("envs").is_dir())
+            .ok_or("no app generated")?;
+        let scratch = cycle.prepare(&app_dir, scenario.env)?;
+        scratch.apply()?;
+        outcome.applied = true;
+        for step in scenario.steps {
+            match step {
+                Step::Edit(from, to) => {
+                    let text = std::fs::read_to_string(&blueprint).unwrap();
+                    assert!(
+                        text.contains(from),
+                        "{label}: {from:?} not in the blueprint"
+                    );
+                    std::fs::write(&blueprint, text.replacen(from, to, 1)).unwrap();
+                    generate(ws.path())?;
+                    scratch.refresh_from(&app_dir)?;
+                    scratch.apply()?;
+                }
+                Step::Recreate => {
+                    scratch.destroy()?;
+                    std::fs::remove_file(scratch.root.join(support::apply::UNPROTECT_FILE)).ok();
+                    scratch.apply()?;
+                }
+            }
+        }
+        outcome.resources = scratch.state_list()?.len();
+        scratch.converges()?;
+        outcome.converged = true;
+        scratch.destroy()?;
+        outcome.destroyed = true;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        outcome.failure = e;
+    }
+    outcome.took = started.elapsed();
+    outcome
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--list") {
@@ -76,11 +193,15 @@ fn main() -> ExitCode {
         .prefix("tfblueprint-apply-out-")
         .tempdir()
         .expect("temp dir");
-    let targets: Vec<Target> = targets(generated.path())
-        .into_iter()
-        .filter(|t| filters.is_empty() || filters.iter().any(|f| t.label().contains(f)))
+    let targets: Vec<Target> = targets(generated.path());
+    // Scenarios first: they apply more than once and take the longest.
+    let work: Vec<Work> = SCENARIOS
+        .iter()
+        .map(Work::Scenario)
+        .chain(targets.iter().map(Work::Root))
+        .filter(|w| filters.is_empty() || filters.iter().any(|f| w.label().contains(f)))
         .collect();
-    if targets.is_empty() {
+    if work.is_empty() {
         println!("apply: no environment matches {filters:?}");
         return ExitCode::SUCCESS;
     }
@@ -90,25 +211,28 @@ fn main() -> ExitCode {
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
         .unwrap_or(4)
-        .min(targets.len());
+        .min(work.len());
     println!(
-        "apply harness: {} environments, {jobs} at a time, terraform {}, moto {}",
-        targets.len(),
+        "apply harness: {} environments and scenarios, {jobs} at a time, terraform {}, moto {}",
+        work.len(),
         tf.version(),
         support::emulator::MOTO_VERSION
     );
 
     let cycle = Cycle::new(&tf, &python);
-    let queue = Mutex::new(targets.iter().rev().collect::<Vec<_>>());
+    let queue = Mutex::new(work.iter().rev().collect::<Vec<_>>());
     let outcomes = Mutex::new(Vec::<Outcome>::new());
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| {
                 loop {
-                    let Some(target) = queue.lock().unwrap().pop() else {
+                    let Some(work) = queue.lock().unwrap().pop() else {
                         return;
                     };
-                    let outcome = cycle.run(&target.app_dir, &target.env);
+                    let outcome = match work {
+                        Work::Root(t) => cycle.run(&t.app_dir, &t.env),
+                        Work::Scenario(s) => run_scenario(&cycle, s),
+                    };
                     println!("  {}", outcome.line());
                     outcomes.lock().unwrap().push(outcome);
                 }
@@ -128,7 +252,7 @@ fn main() -> ExitCode {
     }
     let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
     println!(
-        "apply total: {} environments, {} resources applied, {} converged, {} destroyed",
+        "apply total: {} environments and scenarios, {} resources applied, {} converged, {} destroyed",
         outcomes.len(),
         outcomes.iter().map(|o| o.resources).sum::<usize>(),
         count(|o| o.converged),

@@ -96,6 +96,7 @@ pub struct Scratch<'a> {
     cli_config: PathBuf,
     pub emulator: Emulator,
     pub label: String,
+    step: std::sync::atomic::AtomicUsize,
     _dir: tempfile::TempDir,
 }
 
@@ -136,6 +137,7 @@ impl<'a> Cycle<'a> {
             cli_config,
             emulator,
             label,
+            step: Default::default(),
             _dir: dir,
         };
         scratch.run(&["init", "-input=false", "-no-color"])?;
@@ -193,17 +195,47 @@ impl<'a> Cycle<'a> {
 }
 
 impl Scratch<'_> {
+    /// Brings the scratch copy up to date with `app_dir` (a regenerated app), keeping the
+    /// state, Terraform's working data and the harness's override.
+    pub fn refresh_from(&self, app_dir: &Path) -> Result<(), String> {
+        let copy = self
+            .root
+            .parent()
+            .and_then(Path::parent)
+            .expect("<app>/envs/<env>");
+        copy_tree(app_dir, copy).map_err(|e| format!("[{}] copy: {e}", self.label))
+    }
+
     /// Runs `terraform args...` in the root; Err with the command and its output on failure.
     pub fn run(&self, args: &[&str]) -> Result<Output, String> {
-        let mut cmd = self.tf.command(&self.root, &self.cli_config, None, args);
-        let out = cmd
-            .output()
-            .map_err(|e| format!("[{}] cannot run {}: {e}", self.label, describe(&cmd)))?;
+        let out = self.output(args)?;
         if out.status.success() {
             Ok(out)
         } else {
-            Err(self.failure(&describe(&cmd), &out))
+            Err(self.failure(&format!("terraform {}", args.join(" ")), &out))
         }
+    }
+
+    /// Runs `terraform args...` in the root, its output also written to `<scratch>/<n>-<command>.log`
+    /// as it runs (to watch a slow apply: `tail -f /tmp/tfblueprint-apply-*/*-apply.log`).
+    pub fn output(&self, args: &[&str]) -> Result<Output, String> {
+        let mut cmd = self.tf.command(&self.root, &self.cli_config, None, args);
+        let n = self.step.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let log = self._dir.path().join(format!("{n}-{}.log", args[0]));
+        let err = self._dir.path().join(format!("{n}-{}.stderr", args[0]));
+        let file = |p: &Path| {
+            fs::File::create(p).map_err(|e| format!("[{}] create {}: {e}", self.label, p.display()))
+        };
+        let status = cmd
+            .stdout(file(&log)?)
+            .stderr(file(&err)?)
+            .status()
+            .map_err(|e| format!("[{}] cannot run {}: {e}", self.label, describe(&cmd)))?;
+        Ok(Output {
+            status,
+            stdout: fs::read(&log).unwrap_or_default(),
+            stderr: fs::read(&err).unwrap_or_default(),
+        })
     }
 
     fn failure(&self, what: &str, out: &Output) -> String {
@@ -238,21 +270,14 @@ impl Scratch<'_> {
 
     /// `plan -detailed-exitcode` must exit 0; Err names every address that would change.
     pub fn converges(&self) -> Result<(), String> {
-        let mut cmd = self.tf.command(
-            &self.root,
-            &self.cli_config,
-            None,
-            &[
-                "plan",
-                "-detailed-exitcode",
-                "-input=false",
-                "-no-color",
-                "-out=converge.plan",
-            ],
-        );
-        let out = cmd
-            .output()
-            .map_err(|e| format!("[{}] cannot run {}: {e}", self.label, describe(&cmd)))?;
+        let args = [
+            "plan",
+            "-detailed-exitcode",
+            "-input=false",
+            "-no-color",
+            "-out=converge.plan",
+        ];
+        let out = self.output(&args)?;
         match out.status.code() {
             Some(0) => Ok(()),
             Some(2) => {
@@ -263,11 +288,18 @@ impl Scratch<'_> {
                     plan_changes(&text)
                 ))
             }
-            _ => Err(self.failure(&describe(&cmd), &out)),
+            _ => Err(self.failure(&format!("terraform {}", args.join(" ")), &out)),
         }
     }
 
+    /// Tears the environment down as its owner would: deletion protection off (an override of
+    /// the module calls that set it, applied), then `destroy`; the state must be empty after it.
     pub fn destroy(&self) -> Result<(), String> {
+        if let Some(text) = unprotect_override(&self.root) {
+            fs::write(self.root.join(UNPROTECT_FILE), text)
+                .map_err(|e| format!("[{}] write {UNPROTECT_FILE}: {e}", self.label))?;
+            self.apply()?;
+        }
         self.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])?;
         let left = self.state_list()?;
         if left.is_empty() {
@@ -294,6 +326,52 @@ impl Scratch<'_> {
             .map(str::to_owned)
             .collect())
     }
+}
+
+/// The override that turns deletion protection off before a destroy.
+pub const UNPROTECT_FILE: &str = "tfblueprint_unprotect_override.tf";
+
+/// Every module call of the root's main.tf that sets `deletion_protection = true` (on its own
+/// or inside a map such as `databases`), copied with `false` in its place; None when there is
+/// none. Generated files are `terraform fmt` formatted, so a module block ends at a line `}`.
+pub fn unprotect_override(root: &Path) -> Option<String> {
+    let text = fs::read_to_string(root.join("main.tf")).ok()?;
+    let mut out =
+        String::from("# Written by the apply harness: deletion protection off, to destroy.\n");
+    let mut block: Option<String> = None;
+    let mut found = false;
+    for line in text.lines() {
+        if line.starts_with("module \"") {
+            block = Some(String::new());
+        }
+        if let Some(b) = block.as_mut() {
+            let t = line.trim_start();
+            if let Some(rest) = t.strip_prefix("deletion_protection")
+                && rest
+                    .trim_start()
+                    .strip_prefix('=')
+                    .is_some_and(|v| v.trim() == "true")
+            {
+                let indent = &line[..line.len() - t.len()];
+                b.push_str(&format!(
+                    "{indent}deletion_protection{}\n",
+                    rest.replace("true", "false")
+                ));
+                found = true;
+            } else {
+                b.push_str(line);
+                b.push('\n');
+            }
+            if line == "}" {
+                let b = block.take().unwrap();
+                if b.contains("deletion_protection") && b.contains("= false") {
+                    out.push('\n');
+                    out.push_str(&b);
+                }
+            }
+        }
+    }
+    found.then_some(out)
 }
 
 /// The resource headers and changed attributes of a human-readable plan.

@@ -98,7 +98,9 @@ def ecs_service_fields() -> None:
     """AWS: an ECS service keeps its capacity provider strategy, deployment configuration,
     health check grace period, managed tags, ECS Exec, placement and Service Connect settings,
     and returns them in DescribeServices (moto drops them, so every plan would replace the
-    service). A service with a capacity provider strategy has no launch type."""
+    service). A service with a capacity provider strategy has no launch type, and one without
+    awsvpc networking (bridge mode) has no networkConfiguration at all (moto returns an empty
+    one, on which the provider crashes)."""
     from moto.ecs import responses
 
     cls = responses.EC2ContainerServiceResponse
@@ -109,6 +111,8 @@ def ecs_service_fields() -> None:
             value = self._get_param(field)
             if value is not None:
                 setattr(service, field, value)
+        if not service.network_configuration:
+            service.network_configuration = None
         if getattr(service, "capacityProviderStrategy", None):
             service.launch_type = None
             for deployment in service.deployments:
@@ -125,8 +129,80 @@ def ecs_service_fields() -> None:
         setattr(cls, action, wrapped)
 
 
+def rds_serverless_v1_only_scaling() -> None:
+    """AWS: DescribeDBClusters returns ScalingConfigurationInfo only for clusters in the
+    `serverless` engine mode (Aurora Serverless v1); a provisioned or Serverless v2 cluster has
+    none (moto returns an empty one for every cluster, which the provider reads as a block)."""
+    from moto.rds.models import DBCluster
+
+    original = DBCluster.scaling_configuration_info
+
+    def scaling_configuration_info(self):
+        if self.engine_mode != "serverless":
+            return None
+        return original.fget(self)
+
+    DBCluster.scaling_configuration_info = property(scaling_configuration_info)
+
+
+def rds_performance_insights() -> None:
+    """AWS: a DB instance keeps EnablePerformanceInsights, its retention period and KMS key from
+    CreateDBInstance/ModifyDBInstance and returns them as PerformanceInsightsEnabled,
+    PerformanceInsightsRetentionPeriod and PerformanceInsightsKMSKeyId (moto drops them)."""
+    from moto.rds import responses
+
+    cls = responses.RDSResponse
+
+    def keep(self, result):
+        instance = result.result["DBInstance"]
+        enabled = self.params.get("EnablePerformanceInsights")
+        if enabled is not None:
+            instance.PerformanceInsightsEnabled = enabled in (True, "true", "True")
+        for field in ("PerformanceInsightsRetentionPeriod", "PerformanceInsightsKMSKeyId"):
+            if self.params.get(field) is not None:
+                setattr(instance, field, self.params[field])
+        if getattr(instance, "PerformanceInsightsEnabled", False) and not getattr(
+            instance, "PerformanceInsightsRetentionPeriod", None
+        ):
+            instance.PerformanceInsightsRetentionPeriod = 7
+        return result
+
+    for action in ("create_db_instance", "modify_db_instance"):
+        original = getattr(cls, action)
+
+        def wrapped(self, original=original):
+            return keep(self, original(self))
+
+        setattr(cls, action, wrapped)
+
+
+def service_discovery_service_fields() -> None:
+    """AWS: a Cloud Map service created with a DnsConfig reports its NamespaceId (taken from the
+    DnsConfig) and the type DNS_HTTP, and a custom health check config always carries
+    FailureThreshold 1 (moto reports what the request named at the top level only)."""
+    from moto.servicediscovery.models import Service
+
+    original = Service.to_json
+
+    def to_json(self):
+        out = original(self)
+        dns = out.get("DnsConfig") or {}
+        if not out.get("NamespaceId") and dns.get("NamespaceId"):
+            out["NamespaceId"] = dns["NamespaceId"]
+        if not out.get("Type"):
+            out["Type"] = "DNS_HTTP" if dns else "HTTP"
+        if out.get("HealthCheckCustomConfig") == {}:
+            out["HealthCheckCustomConfig"] = {"FailureThreshold": 1}
+        return out
+
+    Service.to_json = to_json
+
+
 def install() -> None:
     account_from_access_key()
     application_autoscaling_tags()
     security_group_rule_descriptions()
     ecs_service_fields()
+    rds_serverless_v1_only_scaling()
+    rds_performance_insights()
+    service_discovery_service_fields()

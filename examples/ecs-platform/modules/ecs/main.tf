@@ -359,6 +359,10 @@ resource "aws_autoscaling_group" "this" {
   vpc_zone_identifier   = values(var.private_subnet_ids)
   health_check_type     = "EC2"
   protect_from_scale_in = true
+  # Managed termination protection keeps the instances protected from scale-in, so the group
+  # never drains on its own: on destroy, delete it with its instances (the services that ran on
+  # them are gone by then; they depend on the capacity provider).
+  force_delete = true
 
   launch_template {
     id      = aws_launch_template.this.id
