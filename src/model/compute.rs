@@ -386,6 +386,26 @@ fn connections(app: &App, s: &Service) -> Option<Hv> {
 
 pub struct Alb;
 
+/// The protocol between a load balancer and its targets.
+const TARGET_PROTOCOL: &str = "HTTP";
+
+/// How a load balancer reaches a service's tasks: by IP (awsvpc) or by instance and host port
+/// (bridge).
+fn target_type(app: &App) -> &'static str {
+    if bridge(app) { "instance" } else { "ip" }
+}
+
+/// The AWS name of a target group: `<app>-<env>-<service>-<load_balancer>` fitted to 27
+/// characters, then `-` and 4 hex digits of the SHA-256 of its port, protocol and target type.
+/// Changing any of them replaces the group; with a new name the new group can be created
+/// before the old one is deleted (create_before_destroy), while listeners still use the old.
+pub fn target_group_name(base: &str, port: Option<u16>, target_type: &str) -> String {
+    let port = port.map_or_else(|| "none".to_string(), |p| p.to_string());
+    let digest = Sha256::digest(format!("{port}/{TARGET_PROTOCOL}/{target_type}").as_bytes());
+    let hash: String = digest.iter().take(2).map(|b| format!("{b:02x}")).collect();
+    format!("{}-{hash}", names::fit(base, 27))
+}
+
 /// A listener rule: its key, listener key, priority and route.
 struct Rule<'a> {
     key: String,
@@ -510,7 +530,8 @@ impl ModuleBuilder for Alb {
                         "service": s.name,
                         "load_balancer": lb.name,
                         "port": s.port(),
-                        "target_type": if bridge(app) { "instance" } else { "ip" },
+                        "protocol": TARGET_PROTOCOL,
+                        "target_type": target_type(app),
                         "health_check_path": s.health_check,
                         "deregistration_delay": 30,
                     }),
@@ -544,7 +565,11 @@ impl ModuleBuilder for Alb {
             for lb in target_lbs(e, s) {
                 tg_names.insert(
                     format!("{}.{}", s.name, lb.name),
-                    json!(names::fit(&format!("{prefix}-{}-{}", s.name, lb.name), 32)),
+                    json!(target_group_name(
+                        &format!("{prefix}-{}-{}", s.name, lb.name),
+                        s.port(),
+                        target_type(e)
+                    )),
                 );
             }
         }
