@@ -1135,7 +1135,9 @@ pub fn forcing(resource_type: &str) -> &'static [&'static str] {
         "aws_lb_listener_rule" => &["listener"],
         "aws_ecs_cluster" => &["name"],
         "aws_ecs_task_definition" => &["*"],
-        "aws_ecs_service" => &["name"],
+        // Without force_new_deployment the provider forces a new service when the capacity
+        // provider strategy changes.
+        "aws_ecs_service" => &["name", "capacity_provider_strategy"],
         "aws_ecs_capacity_provider" => &["name"],
         "aws_ecr_repository" => &["name"],
         "aws_cloudwatch_log_group" => &["name"],
