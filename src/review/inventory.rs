@@ -842,6 +842,20 @@ fn aurora(shape: &Value, v: &Vars, inv: &mut Inv) {
                 vec![("name", json!(format!("/aws/rds/cluster/{ident}/{log}")))],
             );
         }
+        inv.add(
+            "terraform_data",
+            "final_snapshot",
+            Key::Str(key),
+            vec![(
+                "triggers_replace",
+                json!([
+                    ident,
+                    db["engine"],
+                    db["database_name"],
+                    db["master_username"]
+                ]),
+            )],
+        );
         let serverless = !dv["serverless"].is_null();
         inv.add(
             "aws_rds_cluster",
@@ -962,6 +976,12 @@ fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
                     vec![("name", json!(format!("/aws/elasticache/{id}/{log}")))],
                 );
             }
+            inv.add(
+                "terraform_data",
+                "final_snapshot",
+                Key::Str(key),
+                vec![("triggers_replace", json!([id, c["port"]]))],
+            );
             inv.add(
                 "aws_elasticache_replication_group",
                 "this",
@@ -1162,6 +1182,7 @@ pub fn forcing(resource_type: &str) -> &'static [&'static str] {
         "aws_efs_access_point" => &["posix_user", "root_directory"],
         "aws_route53_record" => &["zone_id", "name"],
         "aws_route53_zone" => &["name"],
+        "terraform_data" => &["triggers_replace"],
         _ => &[],
     }
 }
