@@ -60,7 +60,11 @@ impl ModuleBuilder for Ecs {
                         if c.repository {
                             repositories.insert(
                                 key.clone(),
-                                json!({"service": s.name, "container": c.name}),
+                                json!({
+                                    "service": s.name,
+                                    "container": c.name,
+                                    "immutable_tags": c.immutable_tags,
+                                }),
                             );
                         }
                         let pinned = c.image.as_deref().is_some_and(has_digest);
@@ -144,6 +148,9 @@ impl ModuleBuilder for Ecs {
             "network_mode": if bridge(app) { "bridge" } else { "awsvpc" },
             "discovery_namespace": app.services.iter().any(|s| s.discovery).then(|| format!("{}.local", app.name)),
             "services": services,
+            // One repository set per account, named "<app>/<key>".
+            "repository_namespace": app.name,
+            "mutable_repositories": app.services.iter().any(|s| s.containers.iter().any(|c| c.repository && !c.immutable_tags)),
             "repositories": repositories,
             "service_resources": resources,
             // A service that starts or stops autoscaling moves between the two service
@@ -196,6 +203,15 @@ impl ModuleBuilder for Ecs {
         call = call
             .arg("services", Hv::lit(services))
             .arg("image_tags", Hv::expr("var.image_tags"));
+        if app
+            .services
+            .iter()
+            .any(|s| s.containers.iter().any(|c| c.repository))
+        {
+            // The first environment of an account creates the repositories; the others of
+            // that account use them.
+            call = call.arg("create_repositories", Hv::lit(env.first_in_account));
+        }
         if !app.load_balancers.is_empty() {
             call = call
                 .group(

@@ -605,14 +605,25 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             vec![("name", json!(format!("cp-{name}")))],
         );
     }
-    for (key, _) in items(&shape["repositories"]) {
-        inv.add(
-            "aws_ecr_repository",
-            "this",
-            Key::Str(key),
-            vec![("name", json!(format!("{name}/{key}")))],
-        );
-        inv.add("aws_ecr_lifecycle_policy", "this", Key::Str(key), vec![]);
+    // The first environment of an account creates the repositories, "<app>/<key>".
+    let namespace = shape["repository_namespace"].as_str().unwrap_or_default();
+    if v.get("create_repositories").as_bool().unwrap_or(true) {
+        for (key, r) in items(&shape["repositories"]) {
+            let immutable = r["immutable_tags"].as_bool().unwrap_or(false);
+            inv.add(
+                "aws_ecr_repository",
+                "this",
+                Key::Str(key),
+                vec![
+                    ("name", json!(format!("{namespace}/{key}"))),
+                    (
+                        "image_tag_mutability",
+                        json!(if immutable { "IMMUTABLE" } else { "MUTABLE" }),
+                    ),
+                ],
+            );
+            inv.add("aws_ecr_lifecycle_policy", "this", Key::Str(key), vec![]);
+        }
     }
     if let Some(ns) = shape["discovery_namespace"].as_str() {
         inv.add(
@@ -673,7 +684,7 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
                 None => c["image"].clone(),
                 Some(tag_key) => {
                     let base = match c["repository"].as_str() {
-                        Some(r) => format!("<ecr {name}/{r}>"),
+                        Some(r) => format!("<ecr {namespace}/{r}>"),
                         None => c["image"].as_str().unwrap_or_default().to_string(),
                     };
                     let tag = image_tags[tag_key]
