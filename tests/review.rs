@@ -245,7 +245,7 @@ fn diff_predicts_an_added_az_and_a_port_change() {
             && text
                 .stdout
                 .contains("  + module.network.aws_subnet.public[\"us-west-2d\"]")
-            && text.stdout.contains("(forced by port)")
+            && text.stdout.contains("(forced by name, port)")
             && text.stdout.contains("+++ b/trial/envs/dev/main.tf"),
         "{}",
         text.stdout
