@@ -214,9 +214,11 @@ fn diff_predicts_an_added_az_and_a_port_change() {
         );
         let tg = find("module.alb.aws_lb_target_group.this[\"web.public\"]");
         assert_eq!(tg["action"], "replace");
-        assert_eq!(tg["forced_by"], serde_json::json!(["port"]));
-        assert_eq!(tg["changes"][0]["before"], 8080);
-        assert_eq!(tg["changes"][0]["after"], 9090);
+        // The name carries a digest of the port, so the new group can exist beside the old.
+        assert_eq!(tg["forced_by"], serde_json::json!(["name", "port"]));
+        assert_eq!(tg["changes"][1]["attribute"], "port");
+        assert_eq!(tg["changes"][1]["before"], 8080);
+        assert_eq!(tg["changes"][1]["after"], 9090);
         let rule = find(
             "module.security.aws_vpc_security_group_ingress_rule.from_security_group[\"service.web:ingress:load_balancer.public:tcp:service-port\"]",
         );
@@ -243,7 +245,7 @@ fn diff_predicts_an_added_az_and_a_port_change() {
             && text
                 .stdout
                 .contains("  + module.network.aws_subnet.public[\"us-west-2d\"]")
-            && text.stdout.contains("(forced by port)")
+            && text.stdout.contains("(forced by name, port)")
             && text.stdout.contains("+++ b/trial/envs/dev/main.tf"),
         "{}",
         text.stdout

@@ -216,8 +216,14 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
             name: "default".into(),
             pos: *pos,
             account_id: None,
+            first_in_account: true,
             app: app.clone(),
         });
+    }
+    for i in 0..environments.len() {
+        let account = &environments[i].account_id;
+        environments[i].first_in_account =
+            !environments[..i].iter().any(|e| &e.account_id == account);
     }
     Some(Blueprint {
         source: source.to_string(),
@@ -325,6 +331,7 @@ fn load_balancer(r: &mut Reader, lb: &mut LoadBalancer, d: &mut Diagnostics) {
 const CONTAINER_ATTRS: &[&str] = &[
     "image",
     "repository",
+    "immutable_tags",
     "port",
     "command",
     "environment",
@@ -412,6 +419,7 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
             };
             for c in s.containers.iter_mut().filter(|c| own.contains(&c.name)) {
                 c.image_tag = tag.clone();
+                c.image_tag_from_env = true;
                 if let Some(image) = &c.image {
                     c.image = Some(format!("{}:{tag}", split_image(image).0));
                 }
@@ -568,6 +576,19 @@ fn container(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
             );
         }
         c.image_tag = "latest".into();
+    }
+    if let Some(n) = r.attr("immutable_tags", d) {
+        c.immutable_tags_pos = n.pos;
+    }
+    r.set_bool("immutable_tags", &mut c.immutable_tags, d);
+    if c.immutable_tags && !c.repository {
+        d.error(
+            c.immutable_tags_pos,
+            format!(
+                "{} sets `immutable_tags`, which applies to the ECR repository of `repository = true`; an `image` is not pushed here",
+                r.what()
+            ),
+        );
     }
     if let Some(p) = r.opt_int("port", 1, 65535, d) {
         c.port = Some(p as u16);
@@ -1033,6 +1054,7 @@ fn environment(
         name: name.clone(),
         pos,
         account_id: None,
+        first_in_account: true,
         app: App::default(),
     };
     let mut r = Reader::overriding(b, format!("environment \"{name}\""), ENV_APP, d);

@@ -18,6 +18,9 @@ pub struct Environment {
     pub name: String,
     pub pos: Pos,
     pub account_id: Option<String>,
+    /// Whether this is the first environment (in blueprint order) of its account (the same
+    /// `account_id`, or none): it creates the resources the account's environments share.
+    pub first_in_account: bool,
     /// The app with this environment's overrides applied.
     pub app: App,
 }
@@ -142,8 +145,15 @@ pub struct Container {
     pub pos: Pos,
     pub image: Option<String>,
     pub repository: bool,
+    /// `immutable_tags = true`: the ECR repository refuses to overwrite a tag, and every
+    /// environment must set the service's `image_tag`.
+    pub immutable_tags: bool,
+    /// Position of `immutable_tags`.
+    pub immutable_tags_pos: Pos,
     /// The image tag: the part after `:` of `image`, or the tag of the ECR image.
     pub image_tag: String,
+    /// Whether the environment set this tag (`image_tag` in its `service` block).
+    pub image_tag_from_env: bool,
     pub port: Option<u16>,
     pub command: Option<Vec<String>>,
     pub environment: BTreeMap<String, String>,

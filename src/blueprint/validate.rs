@@ -79,6 +79,44 @@ pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     for env in envs {
         check_environment(app, env, d);
     }
+    check_immutable_tags(app, envs, d);
+}
+
+/// A repository with immutable tags takes each tag once: the default `latest` would fail on
+/// the second push, so every environment names the tag it deploys.
+fn check_immutable_tags(app: &App, envs: &[Environment], d: &mut Diagnostics) {
+    for s in &app.services {
+        // `image_tag` sets every repository of the service at once: one check per service.
+        if let Some(c) = s.containers.iter().find(|c| c.immutable_tags) {
+            for env in envs {
+                let set = env
+                    .app
+                    .service(&s.name)
+                    .and_then(|es| es.containers.iter().find(|x| x.name == c.name))
+                    .is_some_and(|x| x.image_tag_from_env);
+                if set {
+                    continue;
+                }
+                if env.pos == app.pos {
+                    d.error(
+                        c.immutable_tags_pos,
+                        format!(
+                            "service \"{}\" pushes to a repository with immutable tags, which takes the default tag `latest` only once; add `environment` blocks that set `image_tag` in `service \"{}\"`",
+                            s.name, s.name
+                        ),
+                    );
+                } else {
+                    d.error(
+                        env.pos,
+                        format!(
+                            "environment \"{}\" needs `image_tag` in `service \"{}\"`: its repository has immutable tags (`immutable_tags = true`), which take the default tag `latest` only once",
+                            env.name, s.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn check_name(kind: &str, name: &str, pos: Pos, max: usize, d: &mut Diagnostics) {

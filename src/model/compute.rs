@@ -60,7 +60,11 @@ impl ModuleBuilder for Ecs {
                         if c.repository {
                             repositories.insert(
                                 key.clone(),
-                                json!({"service": s.name, "container": c.name}),
+                                json!({
+                                    "service": s.name,
+                                    "container": c.name,
+                                    "immutable_tags": c.immutable_tags,
+                                }),
                             );
                         }
                         let pinned = c.image.as_deref().is_some_and(has_digest);
@@ -144,6 +148,9 @@ impl ModuleBuilder for Ecs {
             "network_mode": if bridge(app) { "bridge" } else { "awsvpc" },
             "discovery_namespace": app.services.iter().any(|s| s.discovery).then(|| format!("{}.local", app.name)),
             "services": services,
+            // One repository set per account, named "<app>/<key>".
+            "repository_namespace": app.name,
+            "mutable_repositories": app.services.iter().any(|s| s.containers.iter().any(|c| c.repository && !c.immutable_tags)),
             "repositories": repositories,
             "service_resources": resources,
             // A service that starts or stops autoscaling moves between the two service
@@ -196,6 +203,15 @@ impl ModuleBuilder for Ecs {
         call = call
             .arg("services", Hv::lit(services))
             .arg("image_tags", Hv::expr("var.image_tags"));
+        if app
+            .services
+            .iter()
+            .any(|s| s.containers.iter().any(|c| c.repository))
+        {
+            // The first environment of an account creates the repositories; the others of
+            // that account use them.
+            call = call.arg("create_repositories", Hv::lit(env.first_in_account));
+        }
         if !app.load_balancers.is_empty() {
             call = call
                 .group(
@@ -386,6 +402,26 @@ fn connections(app: &App, s: &Service) -> Option<Hv> {
 
 pub struct Alb;
 
+/// The protocol between a load balancer and its targets.
+const TARGET_PROTOCOL: &str = "HTTP";
+
+/// How a load balancer reaches a service's tasks: by IP (awsvpc) or by instance and host port
+/// (bridge).
+fn target_type(app: &App) -> &'static str {
+    if bridge(app) { "instance" } else { "ip" }
+}
+
+/// The AWS name of a target group: `<app>-<env>-<service>-<load_balancer>` fitted to 27
+/// characters, then `-` and 4 hex digits of the SHA-256 of its port, protocol and target type.
+/// Changing any of them replaces the group; with a new name the new group can be created
+/// before the old one is deleted (create_before_destroy), while listeners still use the old.
+pub fn target_group_name(base: &str, port: Option<u16>, target_type: &str) -> String {
+    let port = port.map_or_else(|| "none".to_string(), |p| p.to_string());
+    let digest = Sha256::digest(format!("{port}/{TARGET_PROTOCOL}/{target_type}").as_bytes());
+    let hash: String = digest.iter().take(2).map(|b| format!("{b:02x}")).collect();
+    format!("{}-{hash}", names::fit(base, 27))
+}
+
 /// A listener rule: its key, listener key, priority and route.
 struct Rule<'a> {
     key: String,
@@ -510,7 +546,8 @@ impl ModuleBuilder for Alb {
                         "service": s.name,
                         "load_balancer": lb.name,
                         "port": s.port(),
-                        "target_type": if bridge(app) { "instance" } else { "ip" },
+                        "protocol": TARGET_PROTOCOL,
+                        "target_type": target_type(app),
                         "health_check_path": s.health_check,
                         "deregistration_delay": 30,
                     }),
@@ -544,7 +581,11 @@ impl ModuleBuilder for Alb {
             for lb in target_lbs(e, s) {
                 tg_names.insert(
                     format!("{}.{}", s.name, lb.name),
-                    json!(names::fit(&format!("{prefix}-{}-{}", s.name, lb.name), 32)),
+                    json!(target_group_name(
+                        &format!("{prefix}-{}-{}", s.name, lb.name),
+                        s.port(),
+                        target_type(e)
+                    )),
                 );
             }
         }

@@ -605,14 +605,25 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             vec![("name", json!(format!("cp-{name}")))],
         );
     }
-    for (key, _) in items(&shape["repositories"]) {
-        inv.add(
-            "aws_ecr_repository",
-            "this",
-            Key::Str(key),
-            vec![("name", json!(format!("{name}/{key}")))],
-        );
-        inv.add("aws_ecr_lifecycle_policy", "this", Key::Str(key), vec![]);
+    // The first environment of an account creates the repositories, "<app>/<key>".
+    let namespace = shape["repository_namespace"].as_str().unwrap_or_default();
+    if v.get("create_repositories").as_bool().unwrap_or(true) {
+        for (key, r) in items(&shape["repositories"]) {
+            let immutable = r["immutable_tags"].as_bool().unwrap_or(false);
+            inv.add(
+                "aws_ecr_repository",
+                "this",
+                Key::Str(key),
+                vec![
+                    ("name", json!(format!("{namespace}/{key}"))),
+                    (
+                        "image_tag_mutability",
+                        json!(if immutable { "IMMUTABLE" } else { "MUTABLE" }),
+                    ),
+                ],
+            );
+            inv.add("aws_ecr_lifecycle_policy", "this", Key::Str(key), vec![]);
+        }
     }
     if let Some(ns) = shape["discovery_namespace"].as_str() {
         inv.add(
@@ -673,7 +684,7 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
                 None => c["image"].clone(),
                 Some(tag_key) => {
                     let base = match c["repository"].as_str() {
-                        Some(r) => format!("<ecr {name}/{r}>"),
+                        Some(r) => format!("<ecr {namespace}/{r}>"),
                         None => c["image"].as_str().unwrap_or_default().to_string(),
                     };
                     let tag = image_tags[tag_key]
@@ -842,6 +853,20 @@ fn aurora(shape: &Value, v: &Vars, inv: &mut Inv) {
                 vec![("name", json!(format!("/aws/rds/cluster/{ident}/{log}")))],
             );
         }
+        inv.add(
+            "terraform_data",
+            "final_snapshot",
+            Key::Str(key),
+            vec![(
+                "triggers_replace",
+                json!([
+                    ident,
+                    db["engine"],
+                    db["database_name"],
+                    db["master_username"]
+                ]),
+            )],
+        );
         let serverless = !dv["serverless"].is_null();
         inv.add(
             "aws_rds_cluster",
@@ -962,6 +987,12 @@ fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
                     vec![("name", json!(format!("/aws/elasticache/{id}/{log}")))],
                 );
             }
+            inv.add(
+                "terraform_data",
+                "final_snapshot",
+                Key::Str(key),
+                vec![("triggers_replace", json!([id, c["port"]]))],
+            );
             inv.add(
                 "aws_elasticache_replication_group",
                 "this",
@@ -1135,7 +1166,9 @@ pub fn forcing(resource_type: &str) -> &'static [&'static str] {
         "aws_lb_listener_rule" => &["listener"],
         "aws_ecs_cluster" => &["name"],
         "aws_ecs_task_definition" => &["*"],
-        "aws_ecs_service" => &["name"],
+        // Without force_new_deployment the provider forces a new service when the capacity
+        // provider strategy changes.
+        "aws_ecs_service" => &["name", "capacity_provider_strategy"],
         "aws_ecs_capacity_provider" => &["name"],
         "aws_ecr_repository" => &["name"],
         "aws_cloudwatch_log_group" => &["name"],
@@ -1160,6 +1193,7 @@ pub fn forcing(resource_type: &str) -> &'static [&'static str] {
         "aws_efs_access_point" => &["posix_user", "root_directory"],
         "aws_route53_record" => &["zone_id", "name"],
         "aws_route53_zone" => &["name"],
+        "terraform_data" => &["triggers_replace"],
         _ => &[],
     }
 }

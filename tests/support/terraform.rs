@@ -420,6 +420,97 @@ impl Terraform {
     }
 }
 
+/// A temporary copy of an app whose environment roots a test drives command by command (to
+/// apply the resources that need no AWS account, then plan again). The copy goes with it.
+pub struct Sandbox {
+    tf: Terraform,
+    tmp: tempfile::TempDir,
+}
+
+impl Terraform {
+    /// Copies `app_dir` (`<out>/<app>`) into a temporary folder.
+    pub fn sandbox(&self, app_dir: &Path) -> Sandbox {
+        let tmp = tempfile::Builder::new()
+            .prefix("tfblueprint-tf-")
+            .tempdir()
+            .expect("create a temp dir");
+        copy_tree(app_dir, &tmp.path().join("app"))
+            .unwrap_or_else(|e| panic!("copy {}: {e}", app_dir.display()));
+        fs::write(tmp.path().join("terraformrc"), self.cli_config()).expect("write the CLI config");
+        fs::create_dir(tmp.path().join("plugin-cache")).expect("create the plugin cache dir");
+        Sandbox {
+            tf: self.clone(),
+            tmp,
+        }
+    }
+}
+
+impl Sandbox {
+    /// The copied root of an environment.
+    pub fn root(&self, env: &str) -> PathBuf {
+        self.tmp.path().join("app").join("envs").join(env)
+    }
+
+    fn ctx(&self) -> (PathBuf, PathBuf) {
+        (
+            self.tmp.path().join("terraformrc"),
+            self.tmp.path().join("plugin-cache"),
+        )
+    }
+
+    /// `init` of an environment root, with the offline provider settings; panics on failure.
+    pub fn init(&self, env: &str) {
+        let root = self.root(env);
+        fs::write(root.join(OVERRIDE_FILE), offline_override(&root)).expect("write the override");
+        let (cli_config, plugin_cache) = self.ctx();
+        let ctx = Ctx {
+            tf: &self.tf,
+            cli_config: &cli_config,
+            plugin_cache: &plugin_cache,
+        };
+        if let Err(e) = ctx.init_root(&root, env) {
+            panic!("{e}");
+        }
+    }
+
+    /// Runs `terraform args...` in an environment root; panics unless it succeeds.
+    pub fn run(&self, env: &str, args: &[&str]) -> Output {
+        let (cli_config, plugin_cache) = self.ctx();
+        let ctx = Ctx {
+            tf: &self.tf,
+            cli_config: &cli_config,
+            plugin_cache: &plugin_cache,
+        };
+        let _slot = Slot::acquire();
+        ctx.run(&self.root(env), env, args)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// An offline plan (no refresh) of an environment root, parsed.
+    pub fn plan(&self, env: &str) -> Plan {
+        self.run(
+            env,
+            &[
+                "plan",
+                "-refresh=false",
+                "-input=false",
+                "-lock=false",
+                "-no-color",
+                "-out=plan.bin",
+            ],
+        );
+        let show = self.run(env, &["show", "-json", "-no-color", "plan.bin"]);
+        let json: serde_json::Value =
+            serde_json::from_slice(&show.stdout).expect("terraform show -json prints JSON");
+        Plan {
+            changes: json["resource_changes"]
+                .as_array()
+                .map(|changes| changes.iter().map(parse_change).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
 struct Ctx<'a> {
     tf: &'a Terraform,
     cli_config: &'a Path,

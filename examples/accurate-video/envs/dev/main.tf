@@ -49,9 +49,9 @@ module "alb" {
     public = "accurate-video-dev-public"
   }
   target_group_names = {
-    "frontend.public" = "accurate-video-dev-fronte-77728b"
-    "analyze.public"  = "accurate-video-dev-analyz-9fd4b9"
-    "adapter.public"  = "accurate-video-dev-adapte-60f84b"
+    "frontend.public" = "accurate-video-dev-f-77728b-1868"
+    "analyze.public"  = "accurate-video-dev-a-9fd4b9-9803"
+    "adapter.public"  = "accurate-video-dev-a-60f84b-2e84"
   }
   certificate_arns = {
     public = "arn:aws:acm:eu-north-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
@@ -90,7 +90,8 @@ module "ecs" {
       memory        = 4096
     }
   }
-  image_tags = var.image_tags
+  image_tags          = var.image_tags
+  create_repositories = true
 
   target_group_arns            = module.alb.target_group_arns
   target_group_resource_labels = module.alb.target_group_resource_labels

@@ -49,9 +49,9 @@ module "alb" {
     public = "accurate-video-prod-public"
   }
   target_group_names = {
-    "frontend.public" = "accurate-video-prod-front-299a32"
-    "analyze.public"  = "accurate-video-prod-analy-0adc61"
-    "adapter.public"  = "accurate-video-prod-adapt-fe52c6"
+    "frontend.public" = "accurate-video-prod-299a32-1868"
+    "analyze.public"  = "accurate-video-prod-0adc61-9803"
+    "adapter.public"  = "accurate-video-prod-fe52c6-2e84"
   }
   certificate_arns = {
     public = "arn:aws:acm:eu-north-1:222222222222:certificate/11111111-1111-1111-1111-111111111111"
@@ -90,7 +90,8 @@ module "ecs" {
       memory        = 8192
     }
   }
-  image_tags = var.image_tags
+  image_tags          = var.image_tags
+  create_repositories = true
 
   target_group_arns            = module.alb.target_group_arns
   target_group_resource_labels = module.alb.target_group_resource_labels

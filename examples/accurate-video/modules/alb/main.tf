@@ -45,6 +45,7 @@ locals {
       service              = "frontend"
       load_balancer        = "public"
       port                 = 80
+      protocol             = "HTTP"
       target_type          = "ip"
       health_check_path    = "/"
       deregistration_delay = 30
@@ -53,6 +54,7 @@ locals {
       service              = "analyze"
       load_balancer        = "public"
       port                 = 8081
+      protocol             = "HTTP"
       target_type          = "ip"
       health_check_path    = "/analyze/"
       deregistration_delay = 30
@@ -61,6 +63,7 @@ locals {
       service              = "adapter"
       load_balancer        = "public"
       port                 = 8080
+      protocol             = "HTTP"
       target_type          = "ip"
       health_check_path    = "/q/health/ready"
       deregistration_delay = 30
@@ -95,6 +98,9 @@ resource "aws_lb" "this" {
   tags = merge(var.tags, { Name = var.load_balancer_names[each.key] })
 }
 
+# A change of port, protocol or target type replaces a target group. Its name carries a digest
+# of the three (var.target_group_names), so the new group is created under a new name before
+# the old one goes: listeners, rules and ECS services move to it, then the old one is deleted.
 resource "aws_lb_target_group" "this" {
   for_each = local.target_groups
 
@@ -102,7 +108,7 @@ resource "aws_lb_target_group" "this" {
   vpc_id               = var.vpc_id
   target_type          = each.value.target_type
   port                 = each.value.port
-  protocol             = "HTTP"
+  protocol             = each.value.protocol
   deregistration_delay = each.value.deregistration_delay
 
   health_check {
@@ -118,6 +124,10 @@ resource "aws_lb_target_group" "this" {
   }
 
   tags = merge(var.tags, { Name = var.target_group_names[each.key] })
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_lb_listener" "this" {

@@ -94,6 +94,21 @@ resource "aws_cloudwatch_log_group" "this" {
   tags = merge(var.tags, { Name = "${var.databases[each.value.database].identifier}-${each.value.log}" })
 }
 
+# The time each cluster was first planned, kept for its lifetime: its final snapshot is named
+# after it, so destroying an environment that was destroyed and created again before does not
+# collide with the snapshot the first one left. ignore_changes keeps the first value (a second
+# plan shows no change); a change that replaces the cluster replaces this too.
+resource "terraform_data" "final_snapshot" {
+  for_each = local.databases
+
+  input            = formatdate("YYYYMMDDhhmmss", plantimestamp())
+  triggers_replace = [var.databases[each.key].identifier, each.value.engine, each.value.database_name, each.value.master_username]
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 resource "aws_rds_cluster" "this" {
   for_each = local.databases
 
@@ -120,7 +135,7 @@ resource "aws_rds_cluster" "this" {
   copy_tags_to_snapshot               = true
   deletion_protection                 = var.databases[each.key].deletion_protection
   skip_final_snapshot                 = var.databases[each.key].skip_final_snapshot
-  final_snapshot_identifier           = "${var.databases[each.key].identifier}-final"
+  final_snapshot_identifier           = "${var.databases[each.key].identifier}-final-${terraform_data.final_snapshot[each.key].output}"
   enabled_cloudwatch_logs_exports     = local.log_exports[each.value.engine]
   allow_major_version_upgrade         = false
   apply_immediately                   = var.apply_immediately

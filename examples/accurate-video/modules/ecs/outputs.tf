@@ -41,8 +41,8 @@ output "log_group_names" {
 }
 
 output "repository_urls" {
-  description = "URLs of the ECR repositories, keyed \"<service>\" or \"<service>-<container>\""
-  value       = { for k, v in aws_ecr_repository.this : k => v.repository_url }
+  description = "URLs of the ECR repositories (\"<app>/<key>\", shared by the environments of one account), keyed \"<service>\" or \"<service>-<container>\""
+  value       = local.repository_urls
 }
 
 output "discovery_namespace_id" {

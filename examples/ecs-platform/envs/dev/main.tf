@@ -51,9 +51,9 @@ module "alb" {
     public = "ecs-platform-dev-public"
   }
   target_group_names = {
-    "orders.public"  = "ecs-platform-dev-orders-public"
-    "catalog.public" = "ecs-platform-dev-catalog-public"
-    "basket.public"  = "ecs-platform-dev-basket-public"
+    "orders.public"  = "ecs-platform-dev-ord-8e2243-1835"
+    "catalog.public" = "ecs-platform-dev-cat-acc0ad-1835"
+    "basket.public"  = "ecs-platform-dev-bas-663025-1835"
   }
   certificate_arns = {
     public = "arn:aws:acm:us-east-2:111111111111:certificate/00000000-0000-0000-0000-000000000000"
@@ -89,7 +89,8 @@ module "ecs" {
       memory        = 1024
     }
   }
-  image_tags = var.image_tags
+  image_tags          = var.image_tags
+  create_repositories = true
 
   target_group_arns            = module.alb.target_group_arns
   target_group_resource_labels = module.alb.target_group_resource_labels

@@ -51,9 +51,9 @@ module "alb" {
     public = "ecs-platform-prod-public"
   }
   target_group_names = {
-    "orders.public"  = "ecs-platform-prod-orders-public"
-    "catalog.public" = "ecs-platform-prod-catalog-public"
-    "basket.public"  = "ecs-platform-prod-basket-public"
+    "orders.public"  = "ecs-platform-prod-or-17c8d6-1835"
+    "catalog.public" = "ecs-platform-prod-ca-a4495d-1835"
+    "basket.public"  = "ecs-platform-prod-ba-0caa5f-1835"
   }
   certificate_arns = {
     public = "arn:aws:acm:us-east-2:222222222222:certificate/11111111-1111-1111-1111-111111111111"
@@ -89,7 +89,8 @@ module "ecs" {
       memory        = 2048
     }
   }
-  image_tags = var.image_tags
+  image_tags          = var.image_tags
+  create_repositories = true
 
   target_group_arns            = module.alb.target_group_arns
   target_group_resource_labels = module.alb.target_group_resource_labels

@@ -99,21 +99,26 @@ locals {
     }
   }
 
-  # ECR repositories, keyed "<service>" (single-container form) or "<service>-<container>".
+  # ECR repositories, keyed "<service>" (single-container form) or "<service>-<container>",
+  # named "<app>/<key>": one set per account, shared by the environments in that account.
   repositories = {
     orders = {
-      service   = "orders"
-      container = "orders"
+      service        = "orders"
+      container      = "orders"
+      immutable_tags = false
     }
     catalog = {
-      service   = "catalog"
-      container = "catalog"
+      service        = "catalog"
+      container      = "catalog"
+      immutable_tags = false
     }
     "basket-app" = {
-      service   = "basket"
-      container = "app"
+      service        = "basket"
+      container      = "app"
+      immutable_tags = false
     }
   }
+  repository_namespace = "ecs-platform"
 
   # Partition and account id of the deployment, read from the cluster ARN at apply time: the
   # plan makes no AWS call.
@@ -135,8 +140,18 @@ locals {
     for s, svc in local.services : s => one([for c in svc.containers : c.port if c.name == svc.primary_container])
   }
 
-  repository_urls = { for k, r in aws_ecr_repository.this : k => r.repository_url }
-  repository_arns = { for k, r in aws_ecr_repository.this : k => r.arn }
+  # URLs and ARNs of the repositories in this environment's account and region: those it
+  # creates (var.create_repositories), or else those the first environment of the account
+  # created. Built from the cluster ARN, so no lookup runs at plan time.
+  dns_suffix = local.partition == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"
+  repository_urls = merge(
+    { for k, r in local.repositories : k => "${local.account_id}.dkr.ecr.${local.region}.${local.dns_suffix}/${local.repository_namespace}/${k}" },
+    { for k, r in aws_ecr_repository.this : k => r.repository_url },
+  )
+  repository_arns = merge(
+    { for k, r in local.repositories : k => "arn:${local.partition}:ecr:${local.region}:${local.account_id}:repository/${local.repository_namespace}/${k}" },
+    { for k, r in aws_ecr_repository.this : k => r.arn },
+  )
 
   images = {
     for s, svc in local.services : s => {
@@ -369,6 +384,24 @@ resource "aws_autoscaling_group" "this" {
     version = aws_launch_template.this.latest_version
   }
 
+  # A new launch template version (instance type, AMI, user data) rolls the instances: a new
+  # one is launched before an old one goes (100-200% healthy). The capacity provider's managed
+  # termination protection sets scale-in protection on every instance that runs tasks, and an
+  # instance refresh skips protected instances by default, so it would never replace them:
+  # scale_in_protected_instances = "Refresh" replaces them too, and managed draining moves
+  # their tasks to other instances before each one is terminated.
+  instance_refresh {
+    strategy = "Rolling"
+
+    preferences {
+      min_healthy_percentage       = 100
+      max_healthy_percentage       = 200
+      instance_warmup              = 300
+      scale_in_protected_instances = "Refresh"
+      standby_instances            = "Terminate"
+    }
+  }
+
   tag {
     key                 = "AmazonECSManaged"
     value               = "true"
@@ -414,10 +447,11 @@ resource "aws_ecs_capacity_provider" "this" {
 ################################################################################
 
 resource "aws_ecr_repository" "this" {
-  for_each = local.repositories
+  for_each = { for k, r in local.repositories : k => r if var.create_repositories }
 
-  name                 = "${var.name}/${each.key}"
-  image_tag_mutability = "IMMUTABLE"
+  # checkov:skip=CKV_AWS_51: tags are mutable unless the blueprint sets immutable_tags = true: the default tag "latest" is pushed again by every build, which an immutable repository refuses; the images a tag moves away from are untagged and expire (aws_ecr_lifecycle_policy)
+  name                 = "${local.repository_namespace}/${each.key}"
+  image_tag_mutability = each.value.immutable_tags ? "IMMUTABLE" : "MUTABLE"
 
   encryption_configuration {
     encryption_type = "KMS"
@@ -427,13 +461,15 @@ resource "aws_ecr_repository" "this" {
     scan_on_push = true
   }
 
-  tags = merge(var.tags, { Name = "${var.name}/${each.key}" })
+  tags = merge(var.tags, { Name = "${local.repository_namespace}/${each.key}" })
 }
 
+# Untagged images expire. Nothing expires by count: the environments of the account share the
+# repository, and a count could take an image that one of them still runs.
 resource "aws_ecr_lifecycle_policy" "this" {
-  for_each = local.repositories
+  for_each = aws_ecr_repository.this
 
-  repository = aws_ecr_repository.this[each.key].name
+  repository = each.value.name
   policy = jsonencode({
     rules = [
       {
@@ -444,16 +480,6 @@ resource "aws_ecr_lifecycle_policy" "this" {
           countType   = "sinceImagePushed"
           countUnit   = "days"
           countNumber = 7
-        }
-        action = { type = "expire" }
-      },
-      {
-        rulePriority = 2
-        description  = "Keep the last 50 images"
-        selection = {
-          tagStatus   = "any"
-          countType   = "imageCountMoreThan"
-          countNumber = 50
         }
         action = { type = "expire" }
       },
@@ -673,6 +699,8 @@ resource "aws_ecs_service" "this" {
   enable_ecs_managed_tags           = true
   propagate_tags                    = "SERVICE"
   health_check_grace_period_seconds = length(each.value.target_groups) > 0 ? 60 : null
+  # No force_new_deployment: with it every in-place update (a desired count, a grace period)
+  # would replace every task. A new task definition revision starts a deployment by itself.
 
   capacity_provider_strategy {
     capacity_provider = local.capacity_provider

@@ -41,13 +41,16 @@ locals {
     }
   }
 
-  # ECR repositories, keyed "<service>" (single-container form) or "<service>-<container>".
+  # ECR repositories, keyed "<service>" (single-container form) or "<service>-<container>",
+  # named "<app>/<key>": one set per account, shared by the environments in that account.
   repositories = {
     api = {
-      service   = "api"
-      container = "api"
+      service        = "api"
+      container      = "api"
+      immutable_tags = false
     }
   }
+  repository_namespace = "fargate-api"
 
   # Partition and account id of the deployment, read from the cluster ARN at apply time: the
   # plan makes no AWS call.
@@ -69,8 +72,18 @@ locals {
     for s, svc in local.services : s => one([for c in svc.containers : c.port if c.name == svc.primary_container])
   }
 
-  repository_urls = { for k, r in aws_ecr_repository.this : k => r.repository_url }
-  repository_arns = { for k, r in aws_ecr_repository.this : k => r.arn }
+  # URLs and ARNs of the repositories in this environment's account and region: those it
+  # creates (var.create_repositories), or else those the first environment of the account
+  # created. Built from the cluster ARN, so no lookup runs at plan time.
+  dns_suffix = local.partition == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"
+  repository_urls = merge(
+    { for k, r in local.repositories : k => "${local.account_id}.dkr.ecr.${local.region}.${local.dns_suffix}/${local.repository_namespace}/${k}" },
+    { for k, r in aws_ecr_repository.this : k => r.repository_url },
+  )
+  repository_arns = merge(
+    { for k, r in local.repositories : k => "arn:${local.partition}:ecr:${local.region}:${local.account_id}:repository/${local.repository_namespace}/${k}" },
+    { for k, r in aws_ecr_repository.this : k => r.arn },
+  )
 
   images = {
     for s, svc in local.services : s => {
@@ -207,10 +220,11 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 ################################################################################
 
 resource "aws_ecr_repository" "this" {
-  for_each = local.repositories
+  for_each = { for k, r in local.repositories : k => r if var.create_repositories }
 
-  name                 = "${var.name}/${each.key}"
-  image_tag_mutability = "IMMUTABLE"
+  # checkov:skip=CKV_AWS_51: tags are mutable unless the blueprint sets immutable_tags = true: the default tag "latest" is pushed again by every build, which an immutable repository refuses; the images a tag moves away from are untagged and expire (aws_ecr_lifecycle_policy)
+  name                 = "${local.repository_namespace}/${each.key}"
+  image_tag_mutability = each.value.immutable_tags ? "IMMUTABLE" : "MUTABLE"
 
   encryption_configuration {
     encryption_type = "KMS"
@@ -220,13 +234,15 @@ resource "aws_ecr_repository" "this" {
     scan_on_push = true
   }
 
-  tags = merge(var.tags, { Name = "${var.name}/${each.key}" })
+  tags = merge(var.tags, { Name = "${local.repository_namespace}/${each.key}" })
 }
 
+# Untagged images expire. Nothing expires by count: the environments of the account share the
+# repository, and a count could take an image that one of them still runs.
 resource "aws_ecr_lifecycle_policy" "this" {
-  for_each = local.repositories
+  for_each = aws_ecr_repository.this
 
-  repository = aws_ecr_repository.this[each.key].name
+  repository = each.value.name
   policy = jsonencode({
     rules = [
       {
@@ -237,16 +253,6 @@ resource "aws_ecr_lifecycle_policy" "this" {
           countType   = "sinceImagePushed"
           countUnit   = "days"
           countNumber = 7
-        }
-        action = { type = "expire" }
-      },
-      {
-        rulePriority = 2
-        description  = "Keep the last 50 images"
-        selection = {
-          tagStatus   = "any"
-          countType   = "imageCountMoreThan"
-          countNumber = 50
         }
         action = { type = "expire" }
       },
@@ -467,8 +473,10 @@ resource "aws_ecs_service" "autoscaled" {
   propagate_tags                    = "SERVICE"
   health_check_grace_period_seconds = length(each.value.target_groups) > 0 ? 60 : null
   platform_version                  = "LATEST"
-  # Switching an environment between FARGATE and FARGATE_SPOT updates the service in place.
-  force_new_deployment = true
+  # No force_new_deployment: with it every in-place update (a desired count, a grace period)
+  # would replace every task. A new task definition revision starts a deployment by itself.
+  # Without it the provider replaces the service when its capacity provider strategy changes
+  # (an environment switched between FARGATE and FARGATE_SPOT).
 
   capacity_provider_strategy {
     capacity_provider = local.capacity_provider

@@ -56,7 +56,7 @@ module "alb" {
     public = "magento-dev-public"
   }
   target_group_names = {
-    "magento.public" = "magento-dev-magento-public"
+    "magento.public" = "magento-dev-magento-public-1868"
   }
   certificate_arns = {
     public = "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
@@ -89,7 +89,8 @@ module "ecs" {
       }
     }
   }
-  image_tags = var.image_tags
+  image_tags          = var.image_tags
+  create_repositories = true
 
   target_group_arns            = module.alb.target_group_arns
   target_group_resource_labels = module.alb.target_group_resource_labels

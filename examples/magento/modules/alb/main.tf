@@ -38,6 +38,7 @@ locals {
       service              = "magento"
       load_balancer        = "public"
       port                 = 80
+      protocol             = "HTTP"
       target_type          = "ip"
       health_check_path    = "/health_check.php"
       deregistration_delay = 30
@@ -72,6 +73,9 @@ resource "aws_lb" "this" {
   tags = merge(var.tags, { Name = var.load_balancer_names[each.key] })
 }
 
+# A change of port, protocol or target type replaces a target group. Its name carries a digest
+# of the three (var.target_group_names), so the new group is created under a new name before
+# the old one goes: listeners, rules and ECS services move to it, then the old one is deleted.
 resource "aws_lb_target_group" "this" {
   for_each = local.target_groups
 
@@ -79,7 +83,7 @@ resource "aws_lb_target_group" "this" {
   vpc_id               = var.vpc_id
   target_type          = each.value.target_type
   port                 = each.value.port
-  protocol             = "HTTP"
+  protocol             = each.value.protocol
   deregistration_delay = each.value.deregistration_delay
 
   health_check {
@@ -95,6 +99,10 @@ resource "aws_lb_target_group" "this" {
   }
 
   tags = merge(var.tags, { Name = var.target_group_names[each.key] })
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_lb_listener" "this" {

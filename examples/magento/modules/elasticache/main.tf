@@ -93,6 +93,21 @@ resource "aws_cloudwatch_log_group" "this" {
   tags = merge(var.tags, { Name = "${var.caches[each.value.cache].id}-${each.value.log}" })
 }
 
+# The time each replication group was first planned, kept for its lifetime: its final
+# snapshot is named after it, so destroying an environment that was destroyed and created again
+# before does not collide with the snapshot the first one left. ignore_changes keeps the first
+# value (a second plan shows no change); a change that replaces the group replaces this too.
+resource "terraform_data" "final_snapshot" {
+  for_each = local.replication_groups
+
+  input            = formatdate("YYYYMMDDhhmmss", plantimestamp())
+  triggers_replace = [var.caches[each.key].id, each.value.port]
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 resource "aws_elasticache_replication_group" "this" {
   for_each = local.replication_groups
 
@@ -117,7 +132,7 @@ resource "aws_elasticache_replication_group" "this" {
   user_group_ids             = [for key, group in aws_elasticache_user_group.this : group.user_group_id if key == each.key]
   auto_minor_version_upgrade = true
   snapshot_retention_limit   = var.caches[each.key].snapshot_retention_days
-  final_snapshot_identifier  = "${var.caches[each.key].id}-final"
+  final_snapshot_identifier  = "${var.caches[each.key].id}-final-${terraform_data.final_snapshot[each.key].output}"
   apply_immediately          = var.apply_immediately
 
   dynamic "log_delivery_configuration" {

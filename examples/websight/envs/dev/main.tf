@@ -49,8 +49,8 @@ module "alb" {
     public = "websight-dev-public"
   }
   target_group_names = {
-    "nginx.public" = "websight-dev-nginx-public"
-    "cms.public"   = "websight-dev-cms-public"
+    "nginx.public" = "websight-dev-nginx-public-1868"
+    "cms.public"   = "websight-dev-cms-public-2e84"
   }
   certificate_arns = {
     public = "arn:aws:acm:eu-central-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"

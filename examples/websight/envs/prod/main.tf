@@ -49,8 +49,8 @@ module "alb" {
     public = "websight-prod-public"
   }
   target_group_names = {
-    "nginx.public" = "websight-prod-nginx-public"
-    "cms.public"   = "websight-prod-cms-public"
+    "nginx.public" = "websight-prod-nginx-public-1868"
+    "cms.public"   = "websight-prod-cms-public-2e84"
   }
   certificate_arns = {
     public = "arn:aws:acm:eu-central-1:222222222222:certificate/11111111-1111-1111-1111-111111111111"

@@ -51,6 +51,7 @@ locals {
       service              = "nginx"
       load_balancer        = "public"
       port                 = 80
+      protocol             = "HTTP"
       target_type          = "ip"
       health_check_path    = "/health"
       deregistration_delay = 30
@@ -59,6 +60,7 @@ locals {
       service              = "cms"
       load_balancer        = "public"
       port                 = 8080
+      protocol             = "HTTP"
       target_type          = "ip"
       health_check_path    = "/system/health"
       deregistration_delay = 30
@@ -93,6 +95,9 @@ resource "aws_lb" "this" {
   tags = merge(var.tags, { Name = var.load_balancer_names[each.key] })
 }
 
+# A change of port, protocol or target type replaces a target group. Its name carries a digest
+# of the three (var.target_group_names), so the new group is created under a new name before
+# the old one goes: listeners, rules and ECS services move to it, then the old one is deleted.
 resource "aws_lb_target_group" "this" {
   for_each = local.target_groups
 
@@ -100,7 +105,7 @@ resource "aws_lb_target_group" "this" {
   vpc_id               = var.vpc_id
   target_type          = each.value.target_type
   port                 = each.value.port
-  protocol             = "HTTP"
+  protocol             = each.value.protocol
   deregistration_delay = each.value.deregistration_delay
 
   health_check {
@@ -116,6 +121,10 @@ resource "aws_lb_target_group" "this" {
   }
 
   tags = merge(var.tags, { Name = var.target_group_names[each.key] })
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_lb_listener" "this" {

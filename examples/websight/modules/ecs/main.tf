@@ -130,8 +130,10 @@ locals {
     }
   }
 
-  # ECR repositories, keyed "<service>" (single-container form) or "<service>-<container>".
-  repositories = {}
+  # ECR repositories, keyed "<service>" (single-container form) or "<service>-<container>",
+  # named "<app>/<key>": one set per account, shared by the environments in that account.
+  repositories         = {}
+  repository_namespace = "websight"
 
   # Partition and account id of the deployment, read from the cluster ARN at apply time: the
   # plan makes no AWS call.
@@ -510,8 +512,10 @@ resource "aws_ecs_service" "this" {
   propagate_tags                    = "SERVICE"
   health_check_grace_period_seconds = length(each.value.target_groups) > 0 ? 60 : null
   platform_version                  = "LATEST"
-  # Switching an environment between FARGATE and FARGATE_SPOT updates the service in place.
-  force_new_deployment = true
+  # No force_new_deployment: with it every in-place update (a desired count, a grace period)
+  # would replace every task. A new task definition revision starts a deployment by itself.
+  # Without it the provider replaces the service when its capacity provider strategy changes
+  # (an environment switched between FARGATE and FARGATE_SPOT).
 
   capacity_provider_strategy {
     capacity_provider = local.capacity_provider
