@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod commands;
+mod day2;
 mod hostile;
 mod no_panic;
 mod output;
