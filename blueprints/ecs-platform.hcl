@@ -73,12 +73,14 @@ app "ecs-platform" {
     }
   }
 
-  # The service container plus a Redis sidecar in one task.
+  # The service container plus a Redis sidecar in one task. The basket prices its items with
+  # the catalog, which it calls through Service Connect at catalog:8080.
   service "basket" {
     cpu           = 512
     memory        = 1024
     desired_count = 2
     health_check  = "/health"
+    uses          = ["service.catalog"]
 
     container "app" {
       repository = true

@@ -45,6 +45,11 @@ pub fn explain(app: &App) -> String {
     out
 }
 
+/// The ports of bridge-mode tasks' dynamic host ports, as the flow table prints them.
+fn ephemeral() -> String {
+    format!("{}-{}", flows::EPHEMERAL.0, flows::EPHEMERAL.1)
+}
+
 /// A node of the architecture graph.
 struct Node {
     id: String,
@@ -123,7 +128,13 @@ fn graph(app: &App) -> Graph {
                     .iter()
                     .any(|l| l.default.as_ref().is_some_and(|d| d.name == s.name));
             if let (true, Some(p)) = (routed, s.port()) {
-                edges.push((id("lb", &lb.name), id("svc", &s.name), p.to_string()));
+                // In bridge mode the load balancer reaches the instances' dynamic host ports.
+                let ports = if flows::bridge(app) {
+                    ephemeral()
+                } else {
+                    p.to_string()
+                };
+                edges.push((id("lb", &lb.name), id("svc", &s.name), ports));
             }
         }
     }
@@ -165,6 +176,11 @@ fn graph(app: &App) -> Graph {
                 .cache(name)
                 .map(|c| (id("cache", name), flows::engine_port(&c.engine).to_string())),
             "file_system" => Some((id("fs", name), "2049".into())),
+            // In bridge mode through Service Connect, on the instances' dynamic host ports.
+            "service" if flows::bridge(app) => app
+                .service(name)
+                .and_then(|s| s.port())
+                .map(|_| (id("svc", name), format!("Service Connect {}", ephemeral()))),
             "service" => app
                 .service(name)
                 .and_then(|s| s.port())

@@ -234,6 +234,9 @@ fn main() -> ExitCode {
                         Work::Scenario(s) => run_scenario(&cycle, s),
                     };
                     println!("  {}", outcome.line());
+                    if !outcome.ok() {
+                        println!("    {}", outcome.failure.replace('\n', "\n    "));
+                    }
                     outcomes.lock().unwrap().push(outcome);
                 }
             });
@@ -243,8 +246,15 @@ fn main() -> ExitCode {
     let mut outcomes = outcomes.into_inner().unwrap();
     outcomes.sort_by(|a, b| a.label.cmp(&b.label));
     let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok()).collect();
-    for o in &failed {
-        println!("\nFAILED {}\n{}", o.label, o.failure);
+    if !failed.is_empty() {
+        println!(
+            "\nFAILED (reasons above): {}",
+            failed
+                .iter()
+                .map(|o| o.label.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     println!("\nper environment:");
     for o in &outcomes {

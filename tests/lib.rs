@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod commands;
 mod day2;
+mod day2_access;
 mod hostile;
 mod no_panic;
 mod output;

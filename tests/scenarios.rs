@@ -175,12 +175,13 @@ fn ec2_bridge_app_with_host_routing_and_a_sidecar() {
             "the sidecar is reachable by name"
         );
         assert!(defs.iter().any(|c| c["name"] == "redis"));
-        // Load balancer to instances on the ephemeral port range.
+        // Load balancer to instances, and the shop's Service Connect proxy to the blog's
+        // (instance to instance), on the ephemeral port range.
         let eph = rules(p, "aws_vpc_security_group_ingress_rule")
             .into_iter()
             .filter(|(_, v)| v["from_port"] == 32768 && v["to_port"] == 65535)
             .count();
-        assert_eq!(eph, 1, "{env}");
+        assert_eq!(eph, 2, "{env}");
     }
 }
 

@@ -816,6 +816,23 @@ fn database(r: &mut Reader, db: &mut Database, d: &mut Diagnostics) {
         d,
     );
     r.set_bool("deletion_protection", &mut db.deletion_protection, d);
+    if let Some((user, p)) = r.string("iam_user", d) {
+        // PostgreSQL and MySQL both take this form; MySQL user names have at most 32 characters.
+        let master = if db.engine == "aurora-mysql" {
+            "admin"
+        } else {
+            "postgres"
+        };
+        let ok = user.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && user.len() <= 32
+            && user.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            d.error(p, format!("`iam_user` is a database user name: it starts with a letter and holds only letters, digits and `_` (at most 32), not \"{user}\""));
+        } else if user == master {
+            d.error(p, format!("`iam_user` must not be the master user \"{master}\", whose password is managed in Secrets Manager; name a user of its own"));
+        }
+        db.iam_user = Some(user);
+    }
 }
 
 fn cache(r: &mut Reader, c: &mut Cache, d: &mut Diagnostics) {

@@ -226,6 +226,9 @@ pub struct Database {
     pub database_name: String,
     pub backup_retention_days: u32,
     pub deletion_protection: bool,
+    /// A database user the services that use this database connect as with IAM
+    /// authentication (`rds-db:connect`); `None` leaves IAM database authentication off.
+    pub iam_user: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -838,7 +838,21 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
                 u.kind.to_ascii_uppercase(),
                 u.name.to_ascii_uppercase().replace('-', "_")
             );
+            let iam_user = u.kind == "database"
+                && app
+                    .database(&u.name)
+                    .is_some_and(|db| db.iam_user.is_some());
             let suffixes: &[&str] = match u.kind.as_str() {
+                "database" if iam_user => &[
+                    "HOST",
+                    "READER_HOST",
+                    "PORT",
+                    "NAME",
+                    "USERNAME",
+                    "PASSWORD",
+                    "SECRET_ARN",
+                    "IAM_USER",
+                ],
                 "database" => &[
                     "HOST",
                     "READER_HOST",
@@ -846,6 +860,7 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
                     "NAME",
                     "USERNAME",
                     "PASSWORD",
+                    "SECRET_ARN",
                 ],
                 "cache" => &["HOST", "PORT", "TLS", "USER"],
                 "file_system" => &["ID", "HOST"],

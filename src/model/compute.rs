@@ -1,7 +1,7 @@
 //! The compute and traffic half: the ECS cluster, services and task definitions, and the load
 //! balancers with their listeners, rules and target groups.
 
-use super::flows::bridge;
+use super::flows::{self, bridge};
 use super::{Call, Hv, ModuleBuilder, Output, Variable, names};
 use crate::blueprint::decode::split_image;
 use crate::blueprint::{App, Container, Environment, LoadBalancer, Route, Service};
@@ -130,6 +130,13 @@ impl ModuleBuilder for Ecs {
                         "discovery": s.discovery,
                         "autoscaling": s.autoscaling.is_some(),
                         "iam_caches": iam_caches(app, s),
+                        "databases": used_databases(app, s, false),
+                        "iam_databases": used_databases(app, s, true),
+                        "exec": s.exec,
+                        "service_connect": {
+                            "client": flows::service_connect_client(app, s),
+                            "server": flows::service_connect_server(app, &s.name),
+                        },
                         "mounts": mounts,
                     }),
                 )
@@ -147,6 +154,7 @@ impl ModuleBuilder for Ecs {
             "container_insights": app.cluster.container_insights,
             "network_mode": if bridge(app) { "bridge" } else { "awsvpc" },
             "discovery_namespace": app.services.iter().any(|s| s.discovery).then(|| format!("{}.local", app.name)),
+            "service_connect": flows::service_connect(app),
             "services": services,
             // One repository set per account, named "<app>/<key>".
             "repository_namespace": app.name,
@@ -261,8 +269,33 @@ impl ModuleBuilder for Ecs {
             );
             call = call.group("caches", entries);
         }
-        if e.services.iter().any(|s| s.exec) {
-            call = call.group("enable_execute_command", Hv::lit(true));
+        let mut dbs: Vec<String> = e
+            .services
+            .iter()
+            .flat_map(|s| used_databases(app, s, false))
+            .collect();
+        dbs.sort();
+        dbs.dedup();
+        if !dbs.is_empty() {
+            let entries = Hv::Map(
+                dbs.iter()
+                    .map(|d| {
+                        let q = quote(d);
+                        let mut fields = vec![(
+                            "secret_arn".to_string(),
+                            Hv::expr(format!("module.aurora.master_user_secret_arns[{q}]")),
+                        )];
+                        if app.database(d).is_some_and(|db| db.iam_user.is_some()) {
+                            fields.push((
+                                "connect_arn".to_string(),
+                                Hv::expr(format!("module.aurora.iam_connect_arns[{q}]")),
+                            ));
+                        }
+                        (d.clone(), Hv::Map(fields))
+                    })
+                    .collect(),
+            );
+            call = call.group("databases", entries);
         }
         call
     }
@@ -306,6 +339,22 @@ impl ModuleBuilder for Ecs {
     }
 }
 
+/// The databases a service uses (`uses = ["database.x"]`), or only those it reaches with IAM
+/// database authentication (`iam_user`).
+fn used_databases(app: &App, s: &Service, iam_only: bool) -> Vec<String> {
+    s.uses
+        .iter()
+        .filter(|u| u.kind == "database")
+        .filter(|u| {
+            !iam_only
+                || app
+                    .database(&u.name)
+                    .is_some_and(|db| db.iam_user.is_some())
+        })
+        .map(|u| u.name.clone())
+        .collect()
+}
+
 /// The connection settings a service's `uses` hands to its containers, as known at apply time.
 fn connections(app: &App, s: &Service) -> Option<Hv> {
     let mut env: Vec<(String, Hv)> = Vec::new();
@@ -331,6 +380,14 @@ fn connections(app: &App, s: &Service) -> Option<Hv> {
                     format!("{prefix}_NAME"),
                     Hv::expr(format!("module.aurora.database_names[{q}]")),
                 ));
+                // The managed master secret rotates: the task role may read it again.
+                env.push((
+                    format!("{prefix}_SECRET_ARN"),
+                    Hv::expr(format!("module.aurora.master_user_secret_arns[{q}]")),
+                ));
+                if let Some(user) = app.database(&u.name).and_then(|d| d.iam_user.as_ref()) {
+                    env.push((format!("{prefix}_IAM_USER"), Hv::lit(user)));
+                }
                 for key in ["username", "password"] {
                     secrets.push((
                         format!("{prefix}_{}", key.to_uppercase()),
@@ -378,7 +435,10 @@ fn connections(app: &App, s: &Service) -> Option<Hv> {
                 let Some(target) = app.service(&u.name) else {
                     continue;
                 };
-                if target.discovery {
+                if bridge(app) {
+                    // Service Connect's client alias: the proxy in the caller's task.
+                    env.push((format!("{prefix}_HOST"), Hv::lit(&target.name)));
+                } else if target.discovery {
                     env.push((
                         format!("{prefix}_HOST"),
                         Hv::lit(format!("{}.{}.local", target.name, app.name)),

@@ -67,6 +67,7 @@ impl ModuleBuilder for Aurora {
                         "port": engine_port(&d.engine),
                         "database_name": d.database_name,
                         "master_username": user,
+                        "iam_user": d.iam_user,
                     }),
                 )
             })

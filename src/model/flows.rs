@@ -81,6 +81,31 @@ pub fn bridge(app: &App) -> bool {
     app.cluster.capacity == "ec2" && app.cluster.network_mode == "bridge"
 }
 
+/// True when service-to-service calls (`uses = ["service.x"]`) go through ECS Service Connect:
+/// in bridge mode, where a task's host port is dynamic and every task shares the instances'
+/// security group, so neither a container port nor a per-service group can carry the call.
+pub fn service_connect(app: &App) -> bool {
+    bridge(app)
+        && app
+            .services
+            .iter()
+            .any(|s| s.uses.iter().any(|u| u.kind == "service"))
+}
+
+/// Whether service `name` is called by another service through Service Connect.
+pub fn service_connect_server(app: &App, name: &str) -> bool {
+    service_connect(app)
+        && app
+            .services
+            .iter()
+            .any(|s| s.uses.iter().any(|u| u.kind == "service" && u.name == name))
+}
+
+/// Whether service `s` calls another service through Service Connect.
+pub fn service_connect_client(app: &App, s: &crate::blueprint::Service) -> bool {
+    service_connect(app) && s.uses.iter().any(|u| u.kind == "service")
+}
+
 /// The security group a service's tasks use: its own, or the cluster instances' in bridge mode.
 pub fn task_group(app: &App, service: &str) -> String {
     if bridge(app) {
@@ -146,6 +171,8 @@ pub fn groups(app: &App) -> Vec<(String, String, String)> {
 /// Every flow of the app, sorted and without duplicates.
 pub fn flows(app: &App) -> Vec<Flow> {
     let mut out = Vec::new();
+    // Flows within one group, which `add_flow` leaves out for every other reason.
+    let mut self_flows = Vec::new();
     let mut add_flow = |from: Peer, to: Peer, (a, b): (u16, u16), what: &str, service_port| {
         if from != to {
             out.push(Flow {
@@ -239,6 +266,19 @@ pub fn flows(app: &App) -> Vec<Flow> {
             if port == 0 {
                 continue;
             }
+            if kind == "service" && bridge(app) {
+                // Service Connect: the caller's proxy reaches the called task's proxy on its
+                // dynamic host port, from one container instance to another (one group).
+                self_flows.push(Flow {
+                    from: me.clone(),
+                    to: me.clone(),
+                    from_port: EPHEMERAL.0,
+                    to_port: EPHEMERAL.1,
+                    what: "Service Connect between services on dynamic host ports".into(),
+                    service_port: false,
+                });
+                continue;
+            }
             let to = if kind == "service" {
                 group(&task_group(app, name))
             } else {
@@ -326,6 +366,7 @@ pub fn flows(app: &App) -> Vec<Flow> {
             false,
         );
     }
+    out.extend(self_flows);
     out.sort();
     out.dedup_by(|a, b| {
         a.from == b.from && a.to == b.to && a.from_port == b.from_port && a.to_port == b.to_port

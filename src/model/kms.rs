@@ -10,7 +10,7 @@ pub struct Kms;
 /// The arguments of each module that take the app's key, in the modules' own names.
 const KEY_ARGS: &[(&str, &[&str])] = &[
     ("network", &["flow_logs_kms_key_arn"]),
-    ("ecs", &["log_kms_key_id"]),
+    ("ecs", &["log_kms_key_id", "secrets_kms_key_arn"]),
     ("aurora", &["kms_key_arn", "logs_kms_key_arn"]),
     ("elasticache", &["kms_key_arn", "logs_kms_key_arn"]),
     ("efs", &["kms_key_arn"]),

@@ -532,7 +532,6 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
     let name = v.str("name");
     let ec2 = shape["capacity"] == "ec2";
     let services_var = v.get("services");
-    let exec = v.get("enable_execute_command").as_bool().unwrap_or(false);
     let network_mode = shape["network_mode"].clone();
     let image_tags = env
         .variables
@@ -633,6 +632,14 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             vec![("name", json!(ns))],
         );
     }
+    if shape["service_connect"].as_bool().unwrap_or(false) {
+        inv.add(
+            "aws_service_discovery_http_namespace",
+            "service_connect",
+            Key::None,
+            vec![("name", json!(name))],
+        );
+    }
     let connections = v.get("service_connections");
     let mut moved: BTreeMap<String, String> = BTreeMap::new();
     for mv in shape["moved"].as_array().into_iter().flatten() {
@@ -662,7 +669,12 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         inv.add("aws_iam_role", "task", Key::Str(s), vec![]);
         let mounts = svc["mounts"].as_array().cloned().unwrap_or_default();
         let iam_caches = svc["iam_caches"].as_array().is_some_and(|c| !c.is_empty());
-        if !mounts.is_empty() || iam_caches || exec {
+        let databases = svc["databases"].as_array().is_some_and(|d| !d.is_empty());
+        let exec = svc["exec"].as_bool().unwrap_or(false);
+        let sc = &svc["service_connect"];
+        let sc_server = sc["server"].as_bool().unwrap_or(false);
+        let sc_client = sc["client"].as_bool().unwrap_or(false);
+        if !mounts.is_empty() || iam_caches || databases || exec {
             inv.add("aws_iam_role_policy", "task", Key::Str(s), vec![]);
         }
         // The task definition: every argument forces a new revision.
@@ -719,6 +731,9 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             let p = |a: &str| format!("container_definitions.{cname}.{a}");
             container_attrs.push((p("image"), image));
             container_attrs.push((p("port"), c["port"].clone()));
+            if sc_server && c["name"] == svc["primary_container"] {
+                container_attrs.push((p("port_name"), json!(s)));
+            }
             container_attrs.push((p("command"), c["command"].clone()));
             container_attrs.push((p("essential"), c["essential"].clone()));
             container_attrs.push((
@@ -773,6 +788,12 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         ];
         if !autoscaled {
             attrs.push(("desired_count", sv["desired_count"].clone()));
+        }
+        if sc_server || sc_client {
+            attrs.push((
+                "service_connect_configuration",
+                json!({"client": sc_client, "server": sc_server.then(|| format!("{s}:{port}"))}),
+            ));
         }
         if !ec2 {
             attrs.push((
@@ -885,6 +906,10 @@ fn aurora(shape: &Value, v: &Vars, inv: &mut Inv) {
                     dv["backup_retention_days"].clone(),
                 ),
                 ("deletion_protection", dv["deletion_protection"].clone()),
+                (
+                    "iam_database_authentication_enabled",
+                    json!(!db["iam_user"].is_null()),
+                ),
                 (
                     "serverlessv2_scaling_configuration",
                     dv["serverless"].clone(),
@@ -1172,9 +1197,9 @@ pub fn forcing(resource_type: &str) -> &'static [&'static str] {
         "aws_ecs_capacity_provider" => &["name"],
         "aws_ecr_repository" => &["name"],
         "aws_cloudwatch_log_group" => &["name"],
-        "aws_service_discovery_private_dns_namespace" | "aws_service_discovery_service" => {
-            &["name"]
-        }
+        "aws_service_discovery_private_dns_namespace"
+        | "aws_service_discovery_http_namespace"
+        | "aws_service_discovery_service" => &["name"],
         "aws_rds_cluster_parameter_group" | "aws_elasticache_parameter_group" => {
             &["name", "family"]
         }

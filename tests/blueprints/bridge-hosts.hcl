@@ -63,12 +63,14 @@ app "bridge-hosts" {
     }
   }
 
-  # Two containers in one task: the app and a Redis sidecar.
+  # Two containers in one task: the app and a Redis sidecar. The shop shows the blog's latest
+  # posts: it calls the blog through Service Connect (bridge mode, dynamic host ports).
   service "shop" {
     cpu           = 512
     memory        = 1024
     desired_count = 2
     health_check  = "/healthz"
+    uses          = ["service.blog"]
 
     container "app" {
       repository = true

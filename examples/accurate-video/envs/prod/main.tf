@@ -103,11 +103,18 @@ module "ecs" {
         DATABASE_MAIN_READER_HOST = module.aurora.reader_endpoints["main"]
         DATABASE_MAIN_PORT        = tostring(module.aurora.ports["main"])
         DATABASE_MAIN_NAME        = module.aurora.database_names["main"]
+        DATABASE_MAIN_SECRET_ARN  = module.aurora.master_user_secret_arns["main"]
       }
       secrets = {
         DATABASE_MAIN_USERNAME = "${module.aurora.master_user_secret_arns["main"]}:username::"
         DATABASE_MAIN_PASSWORD = "${module.aurora.master_user_secret_arns["main"]}:password::"
       }
+    }
+  }
+
+  databases = {
+    main = {
+      secret_arn = module.aurora.master_user_secret_arns["main"]
     }
   }
 }

@@ -94,4 +94,14 @@ module "ecs" {
 
   target_group_arns            = module.alb.target_group_arns
   target_group_resource_labels = module.alb.target_group_resource_labels
+
+  service_connections = {
+    basket = {
+      environment = {
+        SERVICE_CATALOG_HOST = "catalog"
+        SERVICE_CATALOG_PORT = "8080"
+      }
+      secrets = {}
+    }
+  }
 }

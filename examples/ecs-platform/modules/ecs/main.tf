@@ -30,7 +30,14 @@ locals {
       discovery         = false
       autoscaling       = false
       iam_caches        = []
-      mounts            = []
+      databases         = []
+      iam_databases     = []
+      exec              = false
+      service_connect = {
+        client = false
+        server = false
+      }
+      mounts = []
     }
     catalog = {
       containers = [
@@ -55,7 +62,14 @@ locals {
       discovery         = false
       autoscaling       = false
       iam_caches        = []
-      mounts            = []
+      databases         = []
+      iam_databases     = []
+      exec              = false
+      service_connect = {
+        client = false
+        server = true
+      }
+      mounts = []
     }
     basket = {
       containers = [
@@ -95,7 +109,14 @@ locals {
       discovery         = false
       autoscaling       = false
       iam_caches        = []
-      mounts            = []
+      databases         = []
+      iam_databases     = []
+      exec              = false
+      service_connect = {
+        client = true
+        server = false
+      }
+      mounts = []
     }
   }
 
@@ -181,7 +202,8 @@ locals {
   }
 
   # What each service's execution role may read: its ECR repositories, its SSM parameters and
-  # its Secrets Manager secrets (those of the blueprint and those of var.service_connections).
+  # its Secrets Manager secrets (those of the blueprint and those of var.service_connections),
+  # and the services through which it may decrypt them with var.secrets_kms_key_arn.
   execution_access = {
     for s, svc in local.services : s => {
       repositories = [for c in svc.containers : local.repository_arns[c.repository] if c.repository != null]
@@ -189,6 +211,10 @@ locals {
       secrets = concat(
         [for x in local.secrets[s] : x.arn if x.source == "secretsmanager"],
         [for k, v in local.connections[s].secrets : join(":", slice(split(":", v), 0, 7))],
+      )
+      decrypt_via = concat(
+        length([for x in local.secrets[s] : x if x.source == "secretsmanager"]) + length(local.connections[s].secrets) > 0 ? ["secretsmanager.${local.region}.amazonaws.com"] : [],
+        length([for x in local.secrets[s] : x if x.source == "ssm"]) > 0 ? ["ssm.${local.region}.amazonaws.com"] : [],
       )
     }
   }
@@ -200,12 +226,13 @@ locals {
         image     = local.images[s][c.name]
         essential = c.essential
         command   = c.command
+        # A service that others call through Service Connect names its port after itself.
         portMappings = c.port == null ? [] : [
-          {
+          merge({
             containerPort = c.port
             hostPort      = local.network_mode == "bridge" ? 0 : c.port
             protocol      = "tcp"
-          },
+          }, svc.service_connect.server && c.name == svc.primary_container ? { name = s } : {}),
         ]
         environment = [
           for k, v in merge(c.environment, local.connections[s].environment) : { name = k, value = v }
@@ -570,6 +597,24 @@ data "aws_iam_policy_document" "execution" {
       resources = statement.value
     }
   }
+
+  # Secrets and SecureString parameters encrypted with the app's key (a database's managed
+  # master secret always is): decrypted through Secrets Manager or SSM only.
+  dynamic "statement" {
+    for_each = var.secrets_kms_key_arn != null && length(local.execution_access[each.key].decrypt_via) > 0 ? [local.execution_access[each.key].decrypt_via] : []
+
+    content {
+      sid       = "DecryptSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = [var.secrets_kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = statement.value
+      }
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "execution" {
@@ -591,7 +636,7 @@ resource "aws_iam_role" "task" {
 }
 
 data "aws_iam_policy_document" "task" {
-  for_each = { for s, svc in local.services : s => svc if length(svc.mounts) > 0 || length(svc.iam_caches) > 0 || var.enable_execute_command }
+  for_each = { for s, svc in local.services : s => svc if length(svc.mounts) > 0 || length(svc.iam_caches) > 0 || length(svc.databases) > 0 || svc.exec }
 
   dynamic "statement" {
     for_each = length(each.value.mounts) > 0 ? [1] : []
@@ -623,8 +668,46 @@ data "aws_iam_policy_document" "task" {
     }
   }
 
+  # A database's managed master password rotates: the application reads the secret again
+  # (DATABASE_<NAME>_SECRET_ARN) when a connection is refused, as AWS's caching clients do.
   dynamic "statement" {
-    for_each = var.enable_execute_command ? [1] : []
+    for_each = length(each.value.databases) > 0 ? [1] : []
+
+    content {
+      sid       = "ReadDatabaseSecrets"
+      actions   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+      resources = [for d in each.value.databases : var.databases[d].secret_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.databases) > 0 && var.secrets_kms_key_arn != null ? [1] : []
+
+    content {
+      sid       = "DecryptDatabaseSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = [var.secrets_kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.iam_databases) > 0 ? [1] : []
+
+    content {
+      sid       = "ConnectToDatabases"
+      actions   = ["rds-db:connect"]
+      resources = [for d in each.value.iam_databases : var.databases[d].connect_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.exec ? [1] : []
 
     content {
       sid = "ExecuteCommand"
@@ -684,6 +767,21 @@ resource "aws_ecs_task_definition" "this" {
   tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
 }
 
+
+################################################################################
+# Service Connect: calls between services in bridge mode
+################################################################################
+
+# Tasks in bridge mode have dynamic host ports and share the container instances' security
+# group: a service that calls another reaches it through the Service Connect proxy in its own
+# task, at "<service>:<port>", and the proxies talk on the instances' ephemeral port range.
+resource "aws_service_discovery_http_namespace" "service_connect" {
+  name        = var.name
+  description = "Service Connect of ${var.name}"
+
+  tags = merge(var.tags, { Name = var.name })
+}
+
 ################################################################################
 # Services
 ################################################################################
@@ -695,7 +793,7 @@ resource "aws_ecs_service" "this" {
   cluster                           = aws_ecs_cluster.this.id
   task_definition                   = aws_ecs_task_definition.this[each.key].arn
   desired_count                     = var.services[each.key].desired_count
-  enable_execute_command            = var.enable_execute_command
+  enable_execute_command            = each.value.exec
   enable_ecs_managed_tags           = true
   propagate_tags                    = "SERVICE"
   health_check_grace_period_seconds = length(each.value.target_groups) > 0 ? 60 : null
@@ -724,6 +822,40 @@ resource "aws_ecs_service" "this" {
       target_group_arn = var.target_group_arns[load_balancer.value]
       container_name   = each.value.primary_container
       container_port   = local.ports[each.key]
+    }
+  }
+
+
+  dynamic "service_connect_configuration" {
+    for_each = each.value.service_connect.client || each.value.service_connect.server ? [each.value.service_connect] : []
+
+    content {
+      enabled   = true
+      namespace = aws_service_discovery_http_namespace.service_connect.arn
+
+      # Called by other services: reachable as "<service>:<port>" through their proxies.
+      dynamic "service" {
+        for_each = service_connect_configuration.value.server ? [1] : []
+
+        content {
+          port_name      = each.key
+          discovery_name = each.key
+
+          client_alias {
+            dns_name = each.key
+            port     = local.ports[each.key]
+          }
+        }
+      }
+
+      log_configuration {
+        log_driver = "awslogs"
+        options = {
+          "awslogs-group"         = aws_cloudwatch_log_group.this[each.key].name
+          "awslogs-region"        = local.region
+          "awslogs-stream-prefix" = "service-connect"
+        }
+      }
     }
   }
 

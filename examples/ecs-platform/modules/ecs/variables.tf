@@ -135,11 +135,14 @@ variable "caches" {
   nullable = false
 }
 
-variable "enable_execute_command" {
-  description = "Turns ECS Exec on for every service (and gives the task roles the SSM messages permissions it needs)"
-  type        = bool
-  default     = false
-  nullable    = false
+variable "databases" {
+  description = "Aurora databases that services use, keyed by database name (aurora module outputs master_user_secret_arns and iam_connect_arns): the task role of each using service may read exactly that managed master secret again after a rotation, and connect as the database's IAM user where it has one"
+  type = map(object({
+    secret_arn  = string
+    connect_arn = optional(string)
+  }))
+  default  = {}
+  nullable = false
 }
 
 variable "log_retention_days" {
@@ -151,6 +154,12 @@ variable "log_retention_days" {
 
 variable "log_kms_key_id" {
   description = "ARN of a KMS key that encrypts the services' log groups; null uses CloudWatch Logs' own encryption"
+  type        = string
+  default     = null
+}
+
+variable "secrets_kms_key_arn" {
+  description = "ARN of the app's customer-managed KMS key, which encrypts the databases' managed master secrets (and the blueprint's secrets and SecureString parameters encrypted with it): the execution roles, and the task roles that read a database secret, may decrypt with it through Secrets Manager and SSM only; null when the secrets use AWS-managed keys"
   type        = string
   default     = null
 }

@@ -26,6 +26,26 @@ locals {
       to_port        = 443
       description    = "HTTPS for the ECS agent and image registries to internet"
     }
+    "cluster:egress:cluster:tcp:32768-65535" = {
+      security_group = "cluster"
+      direction      = "egress"
+      peer           = "cluster"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 32768
+      to_port        = 65535
+      description    = "Service Connect between services on dynamic host ports to cluster"
+    }
+    "cluster:ingress:cluster:tcp:32768-65535" = {
+      security_group = "cluster"
+      direction      = "ingress"
+      peer           = "cluster"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 32768
+      to_port        = 65535
+      description    = "Service Connect between services on dynamic host ports from cluster"
+    }
     "cluster:ingress:load_balancer.public:tcp:32768-65535" = {
       security_group = "cluster"
       direction      = "ingress"

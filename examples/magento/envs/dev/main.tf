@@ -102,6 +102,7 @@ module "ecs" {
         DATABASE_MAIN_READER_HOST = module.aurora.reader_endpoints["main"]
         DATABASE_MAIN_PORT        = tostring(module.aurora.ports["main"])
         DATABASE_MAIN_NAME        = module.aurora.database_names["main"]
+        DATABASE_MAIN_SECRET_ARN  = module.aurora.master_user_secret_arns["main"]
         CACHE_CACHE_HOST          = module.elasticache.endpoints["cache"]
         CACHE_CACHE_PORT          = tostring(module.elasticache.ports["cache"])
         CACHE_CACHE_TLS           = "true"
@@ -136,6 +137,12 @@ module "ecs" {
     session = {
       arn      = module.elasticache.arns["session"]
       user_arn = module.elasticache.iam_user_arns["session"]
+    }
+  }
+
+  databases = {
+    main = {
+      secret_arn = module.aurora.master_user_secret_arns["main"]
     }
   }
 }

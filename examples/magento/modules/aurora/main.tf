@@ -10,6 +10,7 @@ locals {
       port            = 3306
       database_name   = "magento"
       master_username = "admin"
+      iam_user        = null
     }
   }
 
@@ -116,6 +117,7 @@ resource "aws_rds_cluster" "this" {
   # checkov:skip=CKV_AWS_327: a customer-managed KMS key is optional (var.kms_key_arn); storage is always encrypted
   # checkov:skip=CKV_AWS_325: aurora-mysql exports its audit log (local.log_exports, a lookup checkov cannot resolve)
   # checkov:skip=CKV2_AWS_27: aurora-postgresql logs DDL and slow queries (local.cluster_parameters, a dynamic block checkov cannot resolve)
+  # checkov:skip=CKV_AWS_162: IAM database authentication is on where the blueprint names the database user services connect as (iam_user), whose rds-db:connect their task roles get; otherwise services sign in with the managed master secret, which they may read again after a rotation
   # checkov:skip=CKV_AWS_326: no backtracking (Aurora MySQL only, extra cost, excludes global databases); point-in-time restore from the automated backups covers recovery
   cluster_identifier                  = var.databases[each.key].identifier
   engine                              = each.value.engine
@@ -125,7 +127,7 @@ resource "aws_rds_cluster" "this" {
   master_username                     = each.value.master_username
   manage_master_user_password         = true
   master_user_secret_kms_key_id       = var.kms_key_arn
-  iam_database_authentication_enabled = true
+  iam_database_authentication_enabled = each.value.iam_user != null
   db_subnet_group_name                = var.db_subnet_group_name
   vpc_security_group_ids              = [var.security_group_ids["database.${each.key}"]]
   db_cluster_parameter_group_name     = aws_rds_cluster_parameter_group.this[each.value.family].name

@@ -45,6 +45,16 @@ output "master_user_secret_arns" {
   value       = { for key, cluster in aws_rds_cluster.this : key => cluster.master_user_secret[0].secret_arn }
 }
 
+output "iam_connect_arns" {
+  description = "The rds-db:connect resource of the IAM-authenticated database user (`iam_user`) of each database that has one."
+  value = {
+    for key, cluster in aws_rds_cluster.this : key => join(":", [
+      "arn", split(":", cluster.arn)[1], "rds-db", split(":", cluster.arn)[3], split(":", cluster.arn)[4],
+      "dbuser", "${cluster.cluster_resource_id}/${local.databases[key].iam_user}",
+    ]) if local.databases[key].iam_user != null
+  }
+}
+
 output "instance_identifiers" {
   description = "Instance identifiers, keyed \"<database>/<n>\"."
   value       = { for key, instance in aws_rds_cluster_instance.this : key => instance.identifier }

@@ -69,6 +69,13 @@ locals {
       discovery         = false
       autoscaling       = true
       iam_caches        = ["cache", "session"]
+      databases         = ["main"]
+      iam_databases     = []
+      exec              = false
+      service_connect = {
+        client = false
+        server = false
+      }
       mounts = [
         {
           volume       = "media-media"
@@ -153,7 +160,8 @@ locals {
   }
 
   # What each service's execution role may read: its ECR repositories, its SSM parameters and
-  # its Secrets Manager secrets (those of the blueprint and those of var.service_connections).
+  # its Secrets Manager secrets (those of the blueprint and those of var.service_connections),
+  # and the services through which it may decrypt them with var.secrets_kms_key_arn.
   execution_access = {
     for s, svc in local.services : s => {
       repositories = [for c in svc.containers : local.repository_arns[c.repository] if c.repository != null]
@@ -161,6 +169,10 @@ locals {
       secrets = concat(
         [for x in local.secrets[s] : x.arn if x.source == "secretsmanager"],
         [for k, v in local.connections[s].secrets : join(":", slice(split(":", v), 0, 7))],
+      )
+      decrypt_via = concat(
+        length([for x in local.secrets[s] : x if x.source == "secretsmanager"]) + length(local.connections[s].secrets) > 0 ? ["secretsmanager.${local.region}.amazonaws.com"] : [],
+        length([for x in local.secrets[s] : x if x.source == "ssm"]) > 0 ? ["ssm.${local.region}.amazonaws.com"] : [],
       )
     }
   }
@@ -563,6 +575,24 @@ data "aws_iam_policy_document" "execution" {
       resources = statement.value
     }
   }
+
+  # Secrets and SecureString parameters encrypted with the app's key (a database's managed
+  # master secret always is): decrypted through Secrets Manager or SSM only.
+  dynamic "statement" {
+    for_each = var.secrets_kms_key_arn != null && length(local.execution_access[each.key].decrypt_via) > 0 ? [local.execution_access[each.key].decrypt_via] : []
+
+    content {
+      sid       = "DecryptSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = [var.secrets_kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = statement.value
+      }
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "execution" {
@@ -584,7 +614,7 @@ resource "aws_iam_role" "task" {
 }
 
 data "aws_iam_policy_document" "task" {
-  for_each = { for s, svc in local.services : s => svc if length(svc.mounts) > 0 || length(svc.iam_caches) > 0 || var.enable_execute_command }
+  for_each = { for s, svc in local.services : s => svc if length(svc.mounts) > 0 || length(svc.iam_caches) > 0 || length(svc.databases) > 0 || svc.exec }
 
   dynamic "statement" {
     for_each = length(each.value.mounts) > 0 ? [1] : []
@@ -616,8 +646,46 @@ data "aws_iam_policy_document" "task" {
     }
   }
 
+  # A database's managed master password rotates: the application reads the secret again
+  # (DATABASE_<NAME>_SECRET_ARN) when a connection is refused, as AWS's caching clients do.
   dynamic "statement" {
-    for_each = var.enable_execute_command ? [1] : []
+    for_each = length(each.value.databases) > 0 ? [1] : []
+
+    content {
+      sid       = "ReadDatabaseSecrets"
+      actions   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+      resources = [for d in each.value.databases : var.databases[d].secret_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.databases) > 0 && var.secrets_kms_key_arn != null ? [1] : []
+
+    content {
+      sid       = "DecryptDatabaseSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = [var.secrets_kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.iam_databases) > 0 ? [1] : []
+
+    content {
+      sid       = "ConnectToDatabases"
+      actions   = ["rds-db:connect"]
+      resources = [for d in each.value.iam_databases : var.databases[d].connect_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.exec ? [1] : []
 
     content {
       sid = "ExecuteCommand"
@@ -677,6 +745,7 @@ resource "aws_ecs_task_definition" "this" {
   tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
 }
 
+
 ################################################################################
 # Services
 ################################################################################
@@ -688,7 +757,7 @@ resource "aws_ecs_service" "autoscaled" {
   cluster                           = aws_ecs_cluster.this.id
   task_definition                   = aws_ecs_task_definition.this[each.key].arn
   desired_count                     = var.services[each.key].desired_count
-  enable_execute_command            = var.enable_execute_command
+  enable_execute_command            = each.value.exec
   enable_ecs_managed_tags           = true
   propagate_tags                    = "SERVICE"
   health_check_grace_period_seconds = length(each.value.target_groups) > 0 ? 60 : null
@@ -725,6 +794,7 @@ resource "aws_ecs_service" "autoscaled" {
       container_port   = local.ports[each.key]
     }
   }
+
 
   tags = merge(var.tags, { Name = each.key })
 
