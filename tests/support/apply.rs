@@ -21,6 +21,9 @@ use super::terraform::{Terraform, copy_tree, describe, provider_aliases, read_di
 /// The override file written into the scratch copy of a root.
 pub const OVERRIDE_FILE: &str = "tfblueprint_emulator_override.tf";
 
+/// The longest one Terraform command of a cycle may take.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(12 * 60);
+
 /// The account a root runs in when its provider pins none.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
 
@@ -226,11 +229,33 @@ impl Scratch<'_> {
         let file = |p: &Path| {
             fs::File::create(p).map_err(|e| format!("[{}] create {}: {e}", self.label, p.display()))
         };
-        let status = cmd
+        let mut child = cmd
             .stdout(file(&log)?)
             .stderr(file(&err)?)
-            .status()
+            .spawn()
             .map_err(|e| format!("[{}] cannot run {}: {e}", self.label, describe(&cmd)))?;
+        // A provider waiter that never ends (a resource the emulator never settles) must not
+        // hold the whole run: past the limit the command is killed and reported as failed.
+        let deadline = Instant::now() + COMMAND_TIMEOUT;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!(
+                        "[{}] `terraform {}` did not finish within {} s:\n{}",
+                        self.label,
+                        args.join(" "),
+                        COMMAND_TIMEOUT.as_secs(),
+                        tail(&fs::read_to_string(&log).unwrap_or_default(), 20)
+                    ));
+                }
+            }
+        };
         Ok(Output {
             status,
             stdout: fs::read(&log).unwrap_or_default(),
