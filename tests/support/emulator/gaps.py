@@ -198,6 +198,71 @@ def service_discovery_service_fields() -> None:
     Service.to_json = to_json
 
 
+def launch_template_own_tags() -> None:
+    """AWS: the TagSpecifications of CreateLaunchTemplate tag the launch template itself; only
+    the TagSpecifications inside LaunchTemplateData (instance, volume, ...) are part of its
+    versions. moto copies the template's own tags into every version's data as a
+    "launch-template" specification, which the provider then reads as a block to remove."""
+    from moto.ec2.models.launch_templates import LaunchTemplateVersion
+
+    original = LaunchTemplateVersion.__init__
+
+    def __init__(self, template, number, data, description):
+        specs = data.get("TagSpecifications")
+        if specs:
+            data = dict(data)
+            data["TagSpecifications"] = [
+                s for s in specs if s.get("ResourceType") != "launch-template"
+            ]
+        original(self, template, number, data, description)
+
+    LaunchTemplateVersion.__init__ = __init__
+
+
+def autoscaling_instance_refresh() -> None:
+    """AWS: StartInstanceRefresh starts replacing a group's instances and returns the refresh's
+    ID; DescribeInstanceRefreshes lists it, and CancelInstanceRefresh stops it (moto implements
+    none of them). The emulator runs no instances, so a refresh completes at once."""
+    import uuid
+
+    from moto.autoscaling import responses
+    from moto.core.responses import ActionResult
+
+    cls = responses.AutoScalingResponse
+    refreshes: dict = {}  # group name -> [refresh]
+
+    def start_instance_refresh(self):
+        group = self._get_param("AutoScalingGroupName")
+        refresh_id = str(uuid.uuid4())
+        refreshes.setdefault(group, []).insert(
+            0,
+            {
+                "InstanceRefreshId": refresh_id,
+                "AutoScalingGroupName": group,
+                "Status": "Successful",
+                "PercentageComplete": 100,
+                "InstancesToUpdate": 0,
+            },
+        )
+        return ActionResult({"InstanceRefreshId": refresh_id})
+
+    def describe_instance_refreshes(self):
+        group = self._get_param("AutoScalingGroupName")
+        return ActionResult({"InstanceRefreshes": refreshes.get(group, [])})
+
+    def cancel_instance_refresh(self):
+        group = self._get_param("AutoScalingGroupName")
+        for refresh in refreshes.get(group, []):
+            if refresh["Status"] in ("Pending", "InProgress"):
+                refresh["Status"] = "Cancelled"
+                return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
+        return ActionResult({})
+
+    cls.start_instance_refresh = start_instance_refresh
+    cls.describe_instance_refreshes = describe_instance_refreshes
+    cls.cancel_instance_refresh = cancel_instance_refresh
+
+
 def install() -> None:
     account_from_access_key()
     application_autoscaling_tags()
@@ -206,3 +271,5 @@ def install() -> None:
     rds_serverless_v1_only_scaling()
     rds_performance_insights()
     service_discovery_service_fields()
+    launch_template_own_tags()
+    autoscaling_instance_refresh()
