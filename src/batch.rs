@@ -8,9 +8,9 @@
 //! memory and never the whole output at once.
 
 use crate::Result;
-use crate::generate::{Loaded, render_app};
+use crate::generate::{Loaded, Renderers, render_app};
 use crate::output::sync::{self, Staged, SyncPlan};
-use crate::render::Renderer;
+use crate::progress::Progress;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -115,7 +115,13 @@ pub struct Outcome {
 /// app's rendered files once compared (or staged), so memory holds the differences and not
 /// the whole output. The result does not depend on the number of threads. On an error nothing
 /// stays staged.
-pub fn plan_all(renderer: &Renderer, out: &Path, loaded: &[Loaded], mode: Mode) -> Result<Outcome> {
+pub fn plan_all(
+    renderers: &Renderers,
+    out: &Path,
+    loaded: &[Loaded],
+    mode: Mode,
+    progress: &Progress,
+) -> Result<Outcome> {
     let within = threads_within(loaded.len());
     let failed = AtomicBool::new(false);
     let refused = AtomicBool::new(false);
@@ -127,7 +133,7 @@ pub fn plan_all(renderer: &Renderer, out: &Path, loaded: &[Loaded], mode: Mode) 
                 return None;
             }
             let result = (|| -> Result<(SyncPlan, Staged)> {
-                let app = render_app(renderer, one, within)?;
+                let app = render_app(renderers.for_app(one), one, within)?;
                 let mut plan = sync::plan(out, &app)?;
                 drop(app);
                 let mut staged = Staged::default();
@@ -153,6 +159,7 @@ pub fn plan_all(renderer: &Renderer, out: &Path, loaded: &[Loaded], mode: Mode) 
             if result.is_err() {
                 failed.store(true, Ordering::Relaxed);
             }
+            progress.tick();
             Some(result)
         },
     );

@@ -27,6 +27,10 @@ pub enum Command {
         /// Overwrite generated files that were edited by hand.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        templates: TemplatesArg,
+        #[command(flatten)]
+        progress: ProgressArg,
     },
     /// Exit 0 when the output is in sync, 1 when it is stale or was edited, 2 on error.
     Check {
@@ -34,6 +38,10 @@ pub enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, short, default_value = "generated")]
         out: PathBuf,
+        #[command(flatten)]
+        templates: TemplatesArg,
+        #[command(flatten)]
+        progress: ProgressArg,
     },
     /// Show what `generate` would change.
     Diff {
@@ -50,11 +58,34 @@ pub enum Command {
         /// Compare with the output as committed at this git revision instead of the files on disk.
         #[arg(long)]
         base: Option<String>,
+        /// Markdown only: keep the report within N bytes (a pull-request comment holds at most
+        /// 65,536 characters); what is left off is counted at the end.
+        #[arg(long, value_name = "N")]
+        max_bytes: Option<usize>,
+        #[command(flatten)]
+        templates: TemplatesArg,
+        #[command(flatten)]
+        progress: ProgressArg,
     },
     /// Parse and check blueprints only.
     Validate {
         #[arg(default_value = "blueprints")]
         paths: Vec<PathBuf>,
+    },
+    /// The built-in templates, to start a template overlay from.
+    Templates {
+        #[command(subcommand)]
+        command: TemplatesCommand,
+    },
+    /// Print a shell completion script: `tfblueprint completions bash > ...`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff): `tfblueprint man > tfblueprint.1`, or a command's page.
+    Man {
+        /// A command whose page to print (tfblueprint-<command>(1)).
+        command: Option<String>,
     },
     /// Print the security-group flows of a blueprint: who may reach whom on which ports.
     Explain { blueprint: PathBuf },
@@ -77,6 +108,48 @@ pub enum Command {
         #[arg(long, default_value = "blueprints")]
         dir: PathBuf,
     },
+}
+
+/// `--templates DIR`: a template overlay for every blueprint of the run.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TemplatesArg {
+    /// A folder of *.j2 templates that replace built-in ones of the same path or add files to
+    /// a module (see `tfblueprint templates list`); instead of a blueprint's own `templates`.
+    #[arg(long = "templates", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// `--quiet`: no progress line on the terminal.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct ProgressArg {
+    /// No progress on stderr (it shows only on a terminal, and never with NO_COLOR, TERM=dumb
+    /// or CI set).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List the templates, one path a line (with --templates: which the overlay replaces or adds).
+    List {
+        #[command(flatten)]
+        templates: TemplatesArg,
+    },
+    /// Print one template's source (the overlay's, with --templates, where it has one).
+    Show {
+        /// The template's path as `list` prints it, e.g. modules/ecs/main.tf.j2.
+        path: String,
+        #[command(flatten)]
+        templates: TemplatesArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

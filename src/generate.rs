@@ -6,6 +6,7 @@ use crate::cli::{Command, DiffFormat};
 use crate::model::{self, AppModel};
 use crate::output::manifest::{Manifest, sha256};
 use crate::output::sync::{self, Action, AppOutput};
+use crate::progress::Progress;
 use crate::render::{RenderedFile, Renderer};
 use crate::{Error, Result};
 use anyhow::{Context, anyhow};
@@ -16,15 +17,48 @@ use std::path::{Path, PathBuf};
 
 pub fn dispatch(command: Command) -> Result<()> {
     match command {
-        Command::Generate { paths, out, force } => generate(&paths, &out, force),
-        Command::Check { paths, out } => check(&paths, &out),
+        Command::Generate {
+            paths,
+            out,
+            force,
+            templates,
+            progress,
+        } => generate(&paths, &out, force, &templates, progress),
+        Command::Check {
+            paths,
+            out,
+            templates,
+            progress,
+        } => check(&paths, &out, &templates, progress),
         Command::Diff {
             paths,
             out,
             exit_code,
             format,
             base,
-        } => diff_cmd(&paths, &out, exit_code, format, base.as_deref()),
+            max_bytes,
+            templates,
+            progress,
+        } => diff_cmd(
+            &paths,
+            &out,
+            DiffOptions {
+                exit_code,
+                format,
+                base: base.as_deref(),
+                max_bytes,
+            },
+            &templates,
+            progress,
+        ),
+        Command::Templates { command } => crate::templates::run(command),
+        Command::Completions { shell } => {
+            crate::manual::completions(shell, &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man { command } => {
+            crate::manual::man(command.as_deref(), &mut std::io::stdout()).map_err(Error::from)
+        }
         Command::Validate { paths } => {
             for Loaded {
                 path, blueprint, ..
@@ -101,6 +135,8 @@ pub struct Loaded {
     pub path: PathBuf,
     pub blueprint: Blueprint,
     pub sha256: String,
+    /// The template overlay folder its output is rendered with, if any.
+    pub overlay: Option<PathBuf>,
 }
 
 /// Loads and validates every blueprint; all errors of all files are reported together. App
@@ -133,11 +169,29 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>> {
                     });
                     continue;
                 }
+                let overlay = bp
+                    .app
+                    .templates
+                    .as_ref()
+                    .map(|(rel, _)| path.parent().unwrap_or(Path::new("")).join(rel));
+                if let (Some(dir), Some((rel, at))) = (&overlay, &bp.app.templates)
+                    && !dir.is_dir()
+                {
+                    diags.push(crate::diag::Diagnostic {
+                        file: display.clone(),
+                        pos: *at,
+                        message: format!(
+                            "`templates` \"{rel}\" is not a folder (it is read relative to the blueprint: {})",
+                            dir.display()
+                        ),
+                    });
+                }
                 apps.insert(bp.app.name.clone(), (display, bp.app.pos));
                 loaded.push(Loaded {
                     path,
                     blueprint: bp,
                     sha256: digest,
+                    overlay,
                 });
             }
             Err(mut d) => diags.append(&mut d),
@@ -150,10 +204,77 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>> {
     }
 }
 
-/// [`load_all`], and the renderer (its templates compiled) built at the same time.
-fn load_for_rendering(paths: &[PathBuf]) -> Result<(Vec<Loaded>, Renderer)> {
-    let (loaded, renderer) = batch::join(batch::threads(), || load_all(paths), Renderer::new);
-    Ok((loaded?, renderer))
+/// The renderer of each app: the built-in templates, or those with the app's overlay.
+pub struct Renderers {
+    base: Renderer,
+    overlays: Vec<(PathBuf, Renderer)>,
+}
+
+impl Renderers {
+    /// The built-in templates only.
+    pub fn builtin() -> Renderers {
+        Renderers {
+            base: Renderer::new(),
+            overlays: Vec::new(),
+        }
+    }
+
+    pub fn for_app(&self, loaded: &Loaded) -> &Renderer {
+        loaded
+            .overlay
+            .as_ref()
+            .and_then(|dir| self.overlays.iter().find(|(d, _)| d == dir))
+            .map_or(&self.base, |(_, r)| r)
+    }
+
+    /// Adds a renderer for every overlay folder of `loaded` not yet compiled; the errors of
+    /// all overlays at their file:line:col.
+    fn add_overlays(&mut self, loaded: &[Loaded]) -> Result<()> {
+        let mut diags = Vec::new();
+        for dir in loaded.iter().filter_map(|l| l.overlay.as_ref()) {
+            if self.overlays.iter().any(|(d, _)| d == dir) {
+                continue;
+            }
+            match crate::render::overlay::Overlay::load(dir).and_then(Renderer::with_overlay) {
+                Ok(r) => self.overlays.push((dir.clone(), r)),
+                Err(mut d) => diags.append(&mut d),
+            }
+        }
+        if diags.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Blueprint(diags))
+        }
+    }
+}
+
+/// [`load_all`], and the renderers (their templates compiled): the built-in one at the same
+/// time, one per overlay folder after (`--templates` replaces a blueprint's own).
+fn load_for_rendering(
+    paths: &[PathBuf],
+    templates: &crate::cli::TemplatesArg,
+) -> Result<(Vec<Loaded>, Renderers)> {
+    let (loaded, base) = batch::join(batch::threads(), || load_all(paths), Renderer::new);
+    let mut loaded = loaded?;
+    if let Some(dir) = &templates.dir {
+        for l in &mut loaded {
+            l.overlay = Some(dir.clone());
+        }
+    }
+    let mut renderers = Renderers {
+        base,
+        overlays: Vec::new(),
+    };
+    renderers.add_overlays(&loaded)?;
+    Ok((loaded, renderers))
+}
+
+/// An error of rendering: an overlay template's fault is reported at its file:line:col.
+fn render_error(e: anyhow::Error) -> Error {
+    match e.downcast::<crate::render::TemplateFault>() {
+        Ok(fault) => Error::Blueprint(vec![fault.0]),
+        Err(e) => Error::Other(e),
+    }
 }
 
 fn load_one(path: &Path) -> Result<Blueprint> {
@@ -174,12 +295,13 @@ pub fn render_app(renderer: &Renderer, loaded: &Loaded, threads: usize) -> Resul
         || render_model(renderer, &model, threads),
         || crate::review::inventory_files(&model),
     );
-    let mut files = files?;
+    let mut files = files.map_err(render_error)?;
     files.extend(inventory);
     let manifest = Manifest {
         generator: format!("tfblueprint {}", env!("CARGO_PKG_VERSION")),
         blueprint: bp.source.clone(),
         blueprint_sha256: loaded.sha256.clone(),
+        overlay: renderer.overlay_record(),
         files: files
             .iter()
             .map(|f| (f.path.clone(), sha256(f.content.as_bytes())))
@@ -277,6 +399,8 @@ fn env_value(env: &model::EnvRoot) -> Value {
     minijinja::context! {
         name => &env.name,
         account_id => &env.account_id,
+        role_arn => &env.role_arn,
+        backend => Value::from(minijinja::value::Serde(&env.backend)),
         tags => Value::from(minijinja::value::Serde(&env.tags)),
         summary => Value::from(minijinja::value::Serde(&env.summary)),
         calls => calls,
@@ -285,8 +409,15 @@ fn env_value(env: &model::EnvRoot) -> Value {
     }
 }
 
-fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
-    let (loaded, renderer) = load_for_rendering(paths)?;
+fn generate(
+    paths: &[PathBuf],
+    out: &Path,
+    force: bool,
+    templates: &crate::cli::TemplatesArg,
+    progress: crate::cli::ProgressArg,
+) -> Result<()> {
+    let (loaded, renderers) = load_for_rendering(paths, templates)?;
+    let progress = Progress::new(loaded.len(), progress.quiet, "generating");
     // Finish (or clean up after) a run that was interrupted, so that the plan sees whole files.
     if sync::recover(out)? {
         eprintln!(
@@ -295,8 +426,15 @@ fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
         );
     }
     // Every app is rendered, compared and staged; nothing is replaced before the commit below.
-    let batch::Outcome { apps, plan, staged } =
-        batch::plan_all(&renderer, out, &loaded, batch::Mode::Generate { force })?;
+    let outcome = batch::plan_all(
+        &renderers,
+        out,
+        &loaded,
+        batch::Mode::Generate { force },
+        &progress,
+    );
+    progress.finish();
+    let batch::Outcome { apps, plan, staged } = outcome?;
     if !plan.foreign.is_empty() {
         staged.discard(out);
         let list = plan
@@ -340,10 +478,17 @@ fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-fn check(paths: &[PathBuf], out: &Path) -> Result<()> {
-    let (loaded, renderer) = load_for_rendering(paths)?;
-    let batch::Outcome { apps, plan, .. } =
-        batch::plan_all(&renderer, out, &loaded, batch::Mode::Check)?;
+fn check(
+    paths: &[PathBuf],
+    out: &Path,
+    templates: &crate::cli::TemplatesArg,
+    progress: crate::cli::ProgressArg,
+) -> Result<()> {
+    let (loaded, renderers) = load_for_rendering(paths, templates)?;
+    let progress = Progress::new(loaded.len(), progress.quiet, "checking");
+    let outcome = batch::plan_all(&renderers, out, &loaded, batch::Mode::Check, &progress);
+    progress.finish();
+    let batch::Outcome { apps, plan, .. } = outcome?;
     if out.join(sync::JOURNAL).exists() {
         println!(
             "a generate run in {} was interrupted; run `tfblueprint generate` to finish it",
@@ -389,14 +534,41 @@ fn check(paths: &[PathBuf], out: &Path) -> Result<()> {
     Err(Error::Changes)
 }
 
+/// How `diff` reports.
+struct DiffOptions<'a> {
+    exit_code: bool,
+    format: DiffFormat,
+    base: Option<&'a str>,
+    max_bytes: Option<usize>,
+}
+
 fn diff_cmd(
     paths: &[PathBuf],
     out: &Path,
-    exit_code: bool,
-    format: DiffFormat,
-    base: Option<&str>,
+    options: DiffOptions,
+    templates: &crate::cli::TemplatesArg,
+    progress: crate::cli::ProgressArg,
 ) -> Result<()> {
-    let (loaded, renderer) = load_for_rendering(paths)?;
+    let DiffOptions {
+        exit_code,
+        format,
+        base,
+        max_bytes,
+    } = options;
+    if max_bytes.is_some() && format != DiffFormat::Markdown {
+        return Err(anyhow!("--max-bytes applies to --format markdown only").into());
+    }
+    if let Some(n) = max_bytes
+        && n < crate::review::report::MIN_MARKDOWN_BYTES
+    {
+        return Err(anyhow!(
+            "--max-bytes {n} leaves no room for the report; give at least {}",
+            crate::review::report::MIN_MARKDOWN_BYTES
+        )
+        .into());
+    }
+    let (loaded, renderers) = load_for_rendering(paths, templates)?;
+    let progress = Progress::new(loaded.len(), progress.quiet, "comparing");
     let (label, base) = match base {
         Some(rev) => (
             format!("git:{rev}"),
@@ -408,20 +580,25 @@ fn diff_cmd(
     // differ: a run never holds the whole output.
     let within = batch::threads_within(loaded.len());
     let apps = batch::map(&loaded, batch::threads(), |one| -> Result<_> {
-        let app = render_app(&renderer, one, within)?;
+        let app = render_app(renderers.for_app(one), one, within)?;
         let changes = match &base {
             Some(base) => base.changes(&app)?,
             None => sync::plan(out, &app)?.changes,
         };
         let envs = crate::review::review_app(&app, &changes)?;
+        progress.tick();
         Ok((envs, changes))
     });
+    progress.finish();
     let review = crate::review::Review::from_apps(&label, apps.into_iter().collect::<Result<_>>()?);
     let color = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let text = match format {
         DiffFormat::Text => crate::review::report::text(&review, color),
-        DiffFormat::Markdown => crate::review::report::markdown(&review),
+        DiffFormat::Markdown => match max_bytes {
+            Some(limit) => crate::review::report::markdown_within(&review, limit),
+            None => crate::review::report::markdown(&review),
+        },
         DiffFormat::Json => {
             let mut s = serde_json::to_string_pretty(&crate::review::report::json(&review))
                 .map_err(anyhow::Error::from)?;

@@ -9,12 +9,15 @@ pub mod blueprint;
 pub mod cli;
 pub mod diag;
 pub mod generate;
+pub mod manual;
 pub mod model;
 pub mod output;
 pub mod presets;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod review;
+pub mod templates;
 
 use clap::Parser;
 use std::ffi::OsString;

@@ -10,6 +10,8 @@ mod hostile;
 mod no_panic;
 mod output;
 mod parallel;
+mod platform;
+mod provider_compat;
 mod review;
 mod scenarios;
 mod security;

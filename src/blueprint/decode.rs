@@ -71,6 +71,18 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
     }
     r.set_string_map("tags", &mut app.tags, d);
     r.set_bool("kms_key", &mut app.kms_key, d);
+    if let Some(role) = role_arn(&mut r, d) {
+        app.role_arn = Some(role);
+    }
+    if let Some((path, p)) = r.string("templates", d) {
+        if path.is_empty() {
+            d.error(
+                p,
+                "`templates` names a folder of *.j2 templates; it cannot be empty",
+            );
+        }
+        app.templates = Some((path, p));
+    }
 
     match r.single("network", d) {
         Some(b) => {
@@ -203,6 +215,19 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
             rr.finish(d);
         }
         app.bastion = Some(bastion);
+    }
+    if let Some(b) = r.single("state", d) {
+        let mut st = State {
+            pos: b.pos,
+            region: app.region.clone(),
+            region_pos: app.region_pos,
+            ..State::default()
+        };
+        let mut rr = Reader::new(b, "state", d);
+        rr.required("bucket", d);
+        state(&mut rr, &mut st, d);
+        rr.finish(d);
+        app.state = Some(st);
     }
     let env_blocks = r.labeled("environment", d);
     r.finish(d);
@@ -1031,9 +1056,92 @@ pub fn parse_ref(v: &str, pos: Pos, d: &mut Diagnostics) -> Option<Ref> {
     }
 }
 
+/// `state { bucket region }` of the app or of an environment (which changes only what it sets).
+fn state(r: &mut Reader, st: &mut State, d: &mut Diagnostics) {
+    if let Some((v, p)) = r.string("bucket", d) {
+        if !valid_bucket(&v) {
+            d.error(
+                p,
+                format!(
+                    "`bucket` \"{v}\" is not an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
+                ),
+            );
+        }
+        st.bucket = v;
+        st.bucket_pos = p;
+    }
+    if let Some((v, p)) = r.string("region", d) {
+        if !super::validate::valid_region(&v) {
+            d.error(
+                p,
+                format!(
+                    "\"{v}\" is not an AWS region; write the region of the state bucket, such as \"us-east-1\""
+                ),
+            );
+        }
+        st.region = v;
+        st.region_pos = p;
+    }
+}
+
+/// An S3 bucket name as AWS accepts it for a new bucket.
+pub fn valid_bucket(b: &str) -> bool {
+    let bytes = b.as_bytes();
+    (3..=63).contains(&b.len())
+        && b.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[b.len() - 1].is_ascii_alphanumeric()
+        && !b.contains("..")
+        && !b.contains(".-")
+        && !b.contains("-.")
+        && b.parse::<std::net::Ipv4Addr>().is_err()
+        && !b.starts_with("xn--")
+        && !b.ends_with("-s3alias")
+}
+
+/// `role_arn`, checked: `arn:aws:iam::<account>:role/<path><name>`.
+fn role_arn(r: &mut Reader, d: &mut Diagnostics) -> Option<(String, Pos)> {
+    let (v, p) = r.string("role_arn", d)?;
+    if role_account(&v).is_none() {
+        d.error(
+            p,
+            format!(
+                "`role_arn` \"{v}\" is not an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>"
+            ),
+        );
+    }
+    Some((v, p))
+}
+
+/// The account of an IAM role ARN; `None` when `arn` is not one.
+pub fn role_account(arn: &str) -> Option<&str> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [scheme, partition, service, region, account, resource] = parts[..] else {
+        return None;
+    };
+    let path = resource.strip_prefix("role/")?;
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let ok = scheme == "arn"
+        && matches!(partition, "aws" | "aws-cn" | "aws-us-gov")
+        && service == "iam"
+        && region.is_empty()
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && !name.is_empty()
+        && name.len() <= 64
+        && path.len() <= 512
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c));
+    ok.then_some(account)
+}
+
 /// The settings an environment may override, per block (BLUEPRINT.md, "Environments").
 const ENV_APP: &[&str] = &[
     "account_id",
+    "role_arn",
+    "state",
     "tags",
     "network",
     "cluster",
@@ -1083,6 +1191,39 @@ fn environment(
             );
         }
         env.account_id = Some(v);
+    }
+    if let Some(role) = role_arn(&mut r, d) {
+        app.role_arn = Some(role);
+    }
+    if let Some(sb) = r.single("state", d) {
+        let mut rr = Reader::new(sb, format!("environment \"{name}\" state"), d);
+        let mut st = match &app.state {
+            Some(st) => st.clone(),
+            None => {
+                // No app-level state: this block says it all (the region defaults to the app's).
+                rr.required("bucket", d);
+                State {
+                    region: app.region.clone(),
+                    region_pos: app.region_pos,
+                    ..State::default()
+                }
+            }
+        };
+        st.pos = sb.pos;
+        state(&mut rr, &mut st, d);
+        rr.finish(d);
+        app.state = Some(st);
+    }
+    if let (Some(account), Some((arn, p))) = (&env.account_id, &app.role_arn)
+        && let Some(role_in) = role_account(arn)
+        && role_in != account
+    {
+        d.error(
+            *p,
+            format!(
+                "`role_arn` is a role of account {role_in}, but environment \"{name}\" pins `account_id` {account}: the provider would refuse the account it lands in; use a role of account {account}"
+            ),
+        );
     }
     if let Some(tags) = r.string_map("tags", d) {
         for (k, _, v, _) in tags {

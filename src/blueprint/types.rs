@@ -45,6 +45,25 @@ pub struct App {
     pub bastion: Option<Bastion>,
     /// Customer-managed KMS key for encryption at rest (`kms_key = true`).
     pub kms_key: bool,
+    /// Where each environment keeps its Terraform state (`state { ... }`); `None` leaves the
+    /// roots without a backend block (local state, or the user's own backend file).
+    pub state: Option<State>,
+    /// The IAM role the provider assumes (`role_arn`), with its position.
+    pub role_arn: Option<(String, Pos)>,
+    /// A template overlay folder (`templates = "path"`, relative to the blueprint file), with
+    /// its position.
+    pub templates: Option<(String, Pos)>,
+}
+
+/// Remote state in S3: the bucket and its region. The key is always
+/// `<app>/<env>/terraform.tfstate`.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub pos: Pos,
+    pub bucket: String,
+    pub bucket_pos: Pos,
+    pub region: String,
+    pub region_pos: Pos,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -152,7 +152,7 @@ fn check_name(kind: &str, name: &str, pos: Pos, max: usize, d: &mut Diagnostics)
     }
 }
 
-fn valid_region(r: &str) -> bool {
+pub(crate) fn valid_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
         && parts[0].len() == 2

@@ -145,6 +145,10 @@ pub struct Module {
 pub struct EnvRoot {
     pub name: String,
     pub account_id: Option<String>,
+    /// The role the provider assumes, if any.
+    pub role_arn: Option<String>,
+    /// The S3 backend (`bucket`, `key`, `region`), if the blueprint has a `state` block.
+    pub backend: Option<serde_json::Value>,
     pub tags: serde_json::Value,
     /// What sets this environment apart, for the app README's table.
     pub summary: serde_json::Value,
@@ -197,6 +201,14 @@ pub fn build(bp: &Blueprint) -> AppModel {
             .map(|e| EnvRoot {
                 name: e.name.clone(),
                 account_id: e.account_id.clone(),
+                role_arn: e.app.role_arn.as_ref().map(|(arn, _)| arn.clone()),
+                backend: e.app.state.as_ref().map(|st| {
+                    json!({
+                        "bucket": st.bucket,
+                        "key": format!("{}/{}/terraform.tfstate", app.name, e.name),
+                        "region": st.region,
+                    })
+                }),
                 tags: json!(default_tags(&app.name, &e.name, &e.app.tags)),
                 summary: summary(&e.app),
                 calls: Vec::new(),

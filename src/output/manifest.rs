@@ -15,6 +15,9 @@ pub struct Manifest {
     pub generator: String,
     pub blueprint: String,
     pub blueprint_sha256: String,
+    /// The template overlay the files were rendered with, if any (absent without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<crate::render::overlay::OverlayRecord>,
     /// Path relative to the app folder -> SHA-256 of the content.
     pub files: BTreeMap<String, String>,
 }

@@ -4,14 +4,42 @@
 
 pub mod align;
 pub mod hcl;
+pub mod overlay;
 
 use anyhow::{Context, Result, anyhow};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
+use overlay::{Overlay, OverlayRecord};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 }
+
+/// The names of the built-in templates (`modules/ecs/main.tf.j2`, `templates/root/main.tf.j2`).
+pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+    embedded::TEMPLATES.iter().map(|(n, _)| *n)
+}
+
+/// The source of a built-in template.
+pub fn builtin_source(name: &str) -> Option<&'static str> {
+    embedded::TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
+}
+
+/// An error of an overlay template, at its file, line and column; the commands report it as
+/// they report a blueprint's errors (exit 2, nothing written).
+#[derive(Debug)]
+pub struct TemplateFault(pub crate::diag::Diagnostic);
+
+impl std::fmt::Display for TemplateFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for TemplateFault {}
 
 /// One rendered file, relative to the app's output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,8 +50,12 @@ pub struct RenderedFile {
 
 pub struct Renderer {
     env: Environment<'static>,
-    /// Templates that failed to compile: reported when a run needs them.
+    /// Every template name, built-in and from the overlay, in name order.
+    names: Vec<String>,
+    /// Built-in templates that failed to compile: reported when a run needs them.
     broken: Vec<(&'static str, String)>,
+    /// The overlay whose templates replace or add to the built-in ones.
+    overlay: Option<Overlay>,
 }
 
 impl Default for Renderer {
@@ -81,17 +113,54 @@ impl Renderer {
                 broken.push((*name, format!("{e:#}")));
             }
         }
-        Renderer { env, broken }
+        Renderer {
+            env,
+            names: builtin_names().map(str::to_string).collect(),
+            broken,
+            overlay: None,
+        }
+    }
+
+    /// The built-in templates with `overlay`'s in place of those of the same name and beside
+    /// them; an overlay template that does not compile is an error at its file:line:col.
+    pub fn with_overlay(overlay: Overlay) -> Result<Renderer, Vec<crate::diag::Diagnostic>> {
+        let mut r = Renderer::new();
+        r.env.set_debug(true);
+        let mut faults = Vec::new();
+        for (name, source) in &overlay.templates {
+            r.broken.retain(|(b, _)| b != name);
+            if let Err(e) = r.env.add_template_owned(name.clone(), source.clone()) {
+                faults.push(overlay::diagnostic(overlay.file_of(name), source, &e));
+            } else if !r.names.contains(name) {
+                r.names.push(name.clone());
+            }
+        }
+        if !faults.is_empty() {
+            return Err(faults);
+        }
+        r.names.sort();
+        r.overlay = Some(overlay);
+        Ok(r)
+    }
+
+    /// What the manifest records of this renderer's overlay, if it has one.
+    pub fn overlay_record(&self) -> Option<OverlayRecord> {
+        self.overlay.as_ref().map(Overlay::record)
     }
 
     /// Names of the templates in `folder` (e.g. `modules/network`), without the folder.
-    pub fn templates_in(&self, folder: &str) -> Vec<&'static str> {
+    pub fn templates_in(&self, folder: &str) -> Vec<&str> {
         let prefix = format!("{folder}/");
-        embedded::TEMPLATES
+        self.names
             .iter()
-            .filter_map(|(name, _)| name.strip_prefix(prefix.as_str()))
+            .filter_map(|name| name.strip_prefix(prefix.as_str()))
             .filter(|rest| !rest.contains('/'))
             .collect()
+    }
+
+    /// The overlay's template of this name, if the overlay has one.
+    fn overlay_with(&self, name: &str) -> Option<&Overlay> {
+        self.overlay.as_ref().filter(|o| o.has(name))
     }
 
     /// Renders every template of `folder` into files under `target` with `ctx`.
@@ -110,16 +179,38 @@ impl Renderer {
             }
             let out_name = name.trim_end_matches(".j2");
             let path = format!("{target}/{out_name}");
-            let body = self
-                .env
-                .get_template(&full)
-                .and_then(|t| t.render(ctx))
-                .map_err(|e| anyhow!("{e:#}"))
-                .with_context(|| format!("rendering template {full}"))?;
+            let rendered = self.env.get_template(&full).and_then(|t| t.render(ctx));
+            let user = self.overlay_with(&full);
+            let body = match (rendered, user) {
+                (Ok(body), _) => body,
+                (Err(e), Some(o)) => {
+                    let file = e.name().unwrap_or(&full).to_string();
+                    let src = o.source(&file).unwrap_or_default();
+                    return Err(
+                        TemplateFault(overlay::diagnostic(o.file_of(&file), src, &e)).into(),
+                    );
+                }
+                (Err(e), None) => {
+                    return Err(anyhow!("{e:#}"))
+                        .with_context(|| format!("rendering template {full}"));
+                }
+            };
             if body.trim().is_empty() {
                 continue;
             }
-            files.push(finish_file(&path, source, &body)?);
+            match user {
+                None => files.push(finish_file(&path, source, &body)?),
+                Some(o) => files.push(
+                    finish_checked(&path, source, &body, true)
+                        .map_err(|e| anyhow!("{e}"))
+                        .with_context(|| {
+                            format!(
+                                "the overlay template {} renders a file that is not valid HCL",
+                                o.file_of(&full)
+                            )
+                        })?,
+                ),
+            }
         }
         Ok(files)
     }
@@ -211,13 +302,27 @@ pub fn md_code(s: &str) -> String {
 /// every file with a full HCL parser; release builds skip that, for it costs more than the
 /// rendering.
 pub fn finish_file(path: &str, source: &str, body: &str) -> Result<RenderedFile> {
+    finish_checked(path, source, body, cfg!(debug_assertions)).map_err(|fault| {
+        let (head, content) = fault.split_once('\n').unwrap_or((&fault, ""));
+        anyhow!("{head} (a template bug; please report it)\n{content}")
+    })
+}
+
+/// [`finish_file`]; `parse` runs the full HCL parser whatever the build (as for every file an
+/// overlay template renders). The error names the file, line and fault, then the content.
+fn finish_checked(
+    path: &str,
+    source: &str,
+    body: &str,
+    parse: bool,
+) -> Result<RenderedFile, String> {
     let mut content = header(path, source);
     content.push('\n');
     if path.ends_with(".tf") {
         content.push_str(body.trim_start_matches('\n'));
         content = align::format_hcl(&content);
         let fault = align::check_structure(&content).err().or_else(|| {
-            if !cfg!(debug_assertions) {
+            if !parse {
                 return None;
             }
             hcl_edit::parser::parse_body(&content).err().map(|e| {
@@ -229,8 +334,8 @@ pub fn finish_file(path: &str, source: &str, body: &str) -> Result<RenderedFile>
             })
         });
         if let Some((line, what)) = fault {
-            return Err(anyhow!(
-                "generated {path} is not valid HCL at line {line}: {what} (a template bug; please report it)\n{content}"
+            return Err(format!(
+                "generated {path} is not valid HCL at line {line}: {what}\n{content}"
             ));
         }
     } else {

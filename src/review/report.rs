@@ -217,6 +217,69 @@ pub fn markdown(review: &Review) -> String {
     out
 }
 
+/// The smallest `--max-bytes`: room for the heading, some rows and the note on what was left off.
+pub const MIN_MARKDOWN_BYTES: usize = 1024;
+
+/// Room kept for the note that ends a truncated report.
+const TRUNCATION_NOTE_BYTES: usize = 400;
+
+/// [`markdown`] within `max_bytes` (at least [`MIN_MARKDOWN_BYTES`]): whole lines up to the
+/// limit, then a note that counts what was left off.
+pub fn markdown_within(review: &Review, max_bytes: usize) -> String {
+    truncate_markdown(&markdown(review), max_bytes)
+}
+
+/// `report` cut at a line boundary so that it and the note fit in `max_bytes`. A table cut
+/// after a row is still a table. The note counts the environments, resource rows and file rows
+/// left off.
+pub fn truncate_markdown(report: &str, max_bytes: usize) -> String {
+    let max_bytes = max_bytes.max(MIN_MARKDOWN_BYTES);
+    if report.len() <= max_bytes {
+        return report.to_string();
+    }
+    let budget = max_bytes - TRUNCATION_NOTE_BYTES;
+    let mut kept = String::new();
+    let mut lines = report.split_inclusive('\n').peekable();
+    while let Some(line) = lines.peek() {
+        if kept.len() + line.len() > budget {
+            break;
+        }
+        kept.push_str(line);
+        lines.next();
+    }
+    let in_files = kept.contains("\n### Files\n");
+    let (mut envs, mut resources, mut files) = (0, 0, 0);
+    let mut files_section = in_files;
+    for line in lines {
+        if line.starts_with("### Files") {
+            files_section = true;
+        } else if line.starts_with("### ") {
+            envs += 1;
+        } else if line.starts_with("| ") && !line.starts_with("| Action |") {
+            if files_section {
+                files += 1;
+            } else {
+                resources += 1;
+            }
+        }
+    }
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut left = vec![plural(resources, "resource row", "resource rows")];
+    if envs > 0 {
+        left.insert(0, plural(envs, "environment", "environments"));
+    }
+    left.push(plural(files, "file row", "file rows"));
+    if !kept.ends_with("\n\n") {
+        kept.push('\n');
+    }
+    kept.push_str(&format!(
+        "> **Truncated** to stay within {max_bytes} bytes: {} left off. The full report is `tfblueprint diff --format markdown` without `--max-bytes` (the pull-request workflow keeps it as an artifact).\n",
+        left.join(", ")
+    ));
+    kept
+}
+
 /// JSON: the documented schema of docs/diff.md.
 pub fn json(review: &Review) -> Value {
     let mut envs = serde_json::Map::new();
@@ -272,6 +335,38 @@ pub fn json(review: &Review) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_markdown_report_is_cut_at_a_line_and_counts_what_it_left_off() {
+        let mut report = String::from("## tfblueprint diff\n");
+        for env in ["dev", "prod"] {
+            report.push_str(&format!(
+                "\n### app / {env}\n\n| Action | Resource | Changes |\n|---|---|---|\n"
+            ));
+            for i in 0..100 {
+                report.push_str(&format!("| create | `aws_x.this[\"{i:03}\"]` |  |\n"));
+            }
+        }
+        report.push_str("\n### Files\n\n| Action | File |\n|---|---|\n");
+        for i in 0..50 {
+            report.push_str(&format!("| create | `envs/dev/f{i}.tf` |\n"));
+        }
+        assert_eq!(
+            truncate_markdown(&report, report.len()),
+            report,
+            "within the limit: as is"
+        );
+        let cut = truncate_markdown(&report, 2000);
+        assert!(cut.len() <= 2000, "{}", cut.len());
+        assert!(report.starts_with(cut.rsplit_once("\n> **Truncated**").unwrap().0));
+        let kept = cut.lines().filter(|l| l.starts_with("| create")).count();
+        assert!(cut.ends_with(&format!(
+            "> **Truncated** to stay within 2000 bytes: 1 environment, {} resource rows, 50 file rows left off. The full report is `tfblueprint diff --format markdown` without `--max-bytes` (the pull-request workflow keeps it as an artifact).\n",
+            200 - kept
+        )), "{cut}");
+        // Below the smallest limit, the smallest applies.
+        assert!(truncate_markdown(&report, 10).len() <= MIN_MARKDOWN_BYTES);
+    }
     use crate::output::sync::FileChange;
 
     fn env(app: &str, env: &str, resources: Vec<ResourceChange>) -> EnvReview {

@@ -99,6 +99,10 @@ pub struct Scratch<'a> {
     cli_config: PathBuf,
     pub emulator: Emulator,
     pub label: String,
+    /// The root's S3 backend, if it has one: its state lives in the emulator's S3.
+    pub backend: Option<Backend>,
+    /// The account the root runs in.
+    pub account: String,
     step: std::sync::atomic::AtomicUsize,
     _dir: tempfile::TempDir,
 }
@@ -134,12 +138,15 @@ impl<'a> Cycle<'a> {
         let cli_config = dir.path().join("terraformrc");
         fs::write(&cli_config, self.tf.cli_config())
             .map_err(|e| format!("[{label}] write the CLI config: {e}"))?;
+        let backend = Backend::of(&root);
         let scratch = Scratch {
+            backend,
             tf: self.tf,
             root,
             cli_config,
             emulator,
             label,
+            account: seed.account.clone(),
             step: Default::default(),
             _dir: dir,
         };
@@ -289,8 +296,34 @@ impl Scratch<'_> {
     }
 
     pub fn apply(&self) -> Result<(), String> {
-        self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
-            .map(drop)
+        self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])?;
+        self.state_is_remote()
+    }
+
+    /// With a backend: the state is the object the backend names in the emulator's bucket,
+    /// the lock file is gone once the command ended, and there is no local state file.
+    pub fn state_is_remote(&self) -> Result<(), String> {
+        let Some(backend) = &self.backend else {
+            return Ok(());
+        };
+        let keys = self
+            .emulator
+            .s3_keys(&self.account, &backend.region, &backend.bucket)
+            .map_err(|e| format!("[{}] {e}", self.label))?;
+        let lock = format!("{}.tflock", backend.key);
+        if !keys.contains(&backend.key) || keys.contains(&lock) {
+            return Err(format!(
+                "[{}] after apply, s3://{} holds {keys:?}: want the state {} and no lock file {lock}",
+                self.label, backend.bucket, backend.key
+            ));
+        }
+        if self.root.join("terraform.tfstate").exists() {
+            return Err(format!(
+                "[{}] a local terraform.tfstate was written although the root has an S3 backend",
+                self.label
+            ));
+        }
+        Ok(())
     }
 
     /// `plan -detailed-exitcode` must exit 0; Err names every address that would change.
@@ -340,7 +373,7 @@ impl Scratch<'_> {
 
     /// The addresses in the state.
     pub fn state_list(&self) -> Result<Vec<String>, String> {
-        if !self.root.join("terraform.tfstate").exists() {
+        if self.backend.is_none() && !self.root.join("terraform.tfstate").exists() {
             return Ok(Vec::new());
         }
         let out = self.run(&["state", "list", "-no-color"])?;
@@ -421,6 +454,80 @@ fn tail(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
+/// The S3 backend a root declares in its `backend.tf` (a `state` block in the blueprint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backend {
+    pub bucket: String,
+    pub key: String,
+    pub region: String,
+    /// The rest of the block's lines (`encrypt`, `use_lockfile`), as generated.
+    pub rest: Vec<String>,
+}
+
+impl Backend {
+    pub fn of(root: &Path) -> Option<Backend> {
+        let text = fs::read_to_string(root.join("backend.tf")).ok()?;
+        let body: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("backend \"s3\""))
+            .skip(1)
+            .take_while(|l| l.trim() != "}")
+            .collect();
+        let get = |key: &str| body.iter().find_map(|l| line_string(l, key));
+        let rest = body
+            .iter()
+            .filter(|l| {
+                let t = l.trim_start();
+                !t.is_empty()
+                    && !t.starts_with('#')
+                    && !["bucket", "key", "region"]
+                        .iter()
+                        .any(|k| t.split([' ', '=']).next() == Some(k))
+            })
+            .map(|l| l.trim().to_owned())
+            .collect();
+        Some(Backend {
+            bucket: get("bucket")?,
+            key: get("key")?,
+            region: get("region")?,
+            rest,
+        })
+    }
+}
+
+/// The backend block of the override: the root's own settings (Terraform replaces a backend
+/// block of an override file whole), plus what points it at the emulator.
+fn backend_override(backend: &Backend, emulator: &Emulator, seed: &Seed) -> String {
+    let endpoint = emulator.endpoint();
+    let mut text = String::from("\nterraform {\n  backend \"s3\" {\n");
+    text.push_str(&format!("    bucket = \"{}\"\n", backend.bucket));
+    text.push_str(&format!("    key    = \"{}\"\n", backend.key));
+    text.push_str(&format!("    region = \"{}\"\n", backend.region));
+    for line in &backend.rest {
+        text.push_str(&format!("    {line}\n"));
+    }
+    text.push_str(&format!(
+        "
+    access_key                  = \"{}\"
+    secret_key                  = \"emulator\"
+    use_path_style              = true
+    skip_credentials_validation = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+    skip_region_validation      = true
+
+    endpoints = {{
+      s3  = \"{endpoint}\"
+      sts = \"{endpoint}\"
+    }}
+  }}
+}}
+",
+        Emulator::access_key(&seed.account)
+    ));
+    text
+}
+
 /// The provider settings that send every call of the root to the emulator.
 fn emulator_override(root: &Path, emulator: &Emulator, seed: &Seed) -> String {
     let mut aliases = vec![None];
@@ -451,6 +558,9 @@ fn emulator_override(root: &Path, emulator: &Emulator, seed: &Seed) -> String {
         }
         text.push_str("  }\n}\n");
     }
+    if let Some(backend) = Backend::of(root) {
+        text.push_str(&backend_override(&backend, emulator, seed));
+    }
     text
 }
 
@@ -475,9 +585,16 @@ pub fn seed_for(app_dir: &Path, env: &str) -> Seed {
     let mut seed = Seed {
         account: first_list_item(&root_text, "allowed_account_ids")
             .unwrap_or_else(|| DEFAULT_ACCOUNT.to_owned()),
-        region: string_attr(&root_text, "region").unwrap_or_else(|| "us-east-1".to_owned()),
+        region: string_attr(
+            &fs::read_to_string(root.join("providers.tf")).unwrap_or_default(),
+            "region",
+        )
+        .unwrap_or_else(|| "us-east-1".to_owned()),
         ..Seed::default()
     };
+    if let Some(backend) = Backend::of(&root) {
+        seed.state_buckets.push((backend.bucket, backend.region));
+    }
     for arn in quoted_with_prefix(&root_text, "arn:aws:acm:") {
         push_unique(&mut seed.certificates, arn);
     }

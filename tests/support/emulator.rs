@@ -89,6 +89,8 @@ pub struct Seed {
     pub hosted_zones: Vec<(String, String)>,
     pub ssm_parameters: Vec<String>,
     pub secrets: Vec<String>,
+    /// (bucket, region): the S3 buckets that hold the root's state (its backend).
+    pub state_buckets: Vec<(String, String)>,
 }
 
 impl Seed {
@@ -102,6 +104,9 @@ impl Seed {
                 .collect::<Vec<_>>(),
             "ssm_parameters": self.ssm_parameters,
             "secrets": self.secrets,
+            "state_buckets": self.state_buckets.iter()
+                .map(|(bucket, region)| serde_json::json!({"bucket": bucket, "region": region}))
+                .collect::<Vec<_>>(),
         })
     }
 }
@@ -111,6 +116,7 @@ pub struct Emulator {
     child: Child,
     port: u16,
     log: PathBuf,
+    python: PathBuf,
 }
 
 impl Emulator {
@@ -143,7 +149,12 @@ impl Emulator {
             let _ = BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let emulator = Emulator { child, port, log };
+        let emulator = Emulator {
+            child,
+            port,
+            log,
+            python: python.0.clone(),
+        };
         match rx.recv_timeout(START_TIMEOUT) {
             Ok(line) if line.trim() == format!("ready {port}") => {}
             Ok(line) => {
@@ -171,6 +182,43 @@ impl Emulator {
     /// The access key that makes the server act as `account` (see `gaps.py`).
     pub fn access_key(account: &str) -> String {
         format!("AKIATF00{account}")
+    }
+
+    /// The keys of the objects in `bucket` of `account`, as the server holds them.
+    pub fn s3_keys(
+        &self,
+        account: &str,
+        region: &str,
+        bucket: &str,
+    ) -> Result<Vec<String>, String> {
+        let script = concat!(
+            "import sys, boto3\n",
+            "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name=sys.argv[3],",
+            " aws_access_key_id=sys.argv[2], aws_secret_access_key='emulator')\n",
+            "for o in s3.list_objects_v2(Bucket=sys.argv[4]).get('Contents', []):\n",
+            "    print(o['Key'])\n",
+        );
+        let out = Command::new(&self.python)
+            .args([
+                "-c",
+                script,
+                &self.endpoint(),
+                &Self::access_key(account),
+                region,
+                bucket,
+            ])
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", self.python.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "listing s3://{bucket} on the emulator failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect())
     }
 
     /// The last lines of the server's log, for a failure report.

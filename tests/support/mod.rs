@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod emulator;
+pub mod provider;
 pub mod terraform;
 
 use std::collections::BTreeMap;

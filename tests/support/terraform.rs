@@ -511,6 +511,10 @@ impl Sandbox {
     }
 }
 
+/// The override that gives a root with a backend local state for an offline plan.
+pub const LOCAL_BACKEND_FILE: &str = "tfblueprint_local_backend_override.tf";
+const LOCAL_BACKEND: &str = "terraform {\n  backend \"local\" {}\n}\n";
+
 struct Ctx<'a> {
     tf: &'a Terraform,
     cli_config: &'a Path,
@@ -540,6 +544,15 @@ impl Ctx<'_> {
     /// an init rewrites entries of the shared plugin cache, which breaks a
     /// validate or plan running meanwhile.
     fn init_root(&self, root: &Path, label: &str) -> Result<(), String> {
+        if root.join("backend.tf").exists() {
+            // A root with an S3 backend plans offline against local state: an override
+            // replaces the backend block, and init sets that one up (no network).
+            fs::write(root.join(LOCAL_BACKEND_FILE), LOCAL_BACKEND)
+                .map_err(|e| format!("[{label}] write {LOCAL_BACKEND_FILE}: {e}"))?;
+            return self
+                .run(root, label, &["init", "-input=false", "-no-color"])
+                .map(drop);
+        }
         self.run(
             root,
             label,
@@ -694,11 +707,23 @@ fn offline_override(root: &Path) -> String {
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   allowed_account_ids         = null
-}
 ",
         );
+        // No role can be assumed offline: a block of the same type in an override replaces
+        // the root's, and a dynamic one with nothing to iterate leaves none.
+        if assumes_role(root) {
+            text.push_str(
+                "\n  dynamic \"assume_role\" {\n    for_each = []\n    content {}\n  }\n",
+            );
+        }
+        text.push_str("}\n");
     }
     text
+}
+
+/// Whether the root's provider assumes a role (`role_arn` in the blueprint).
+fn assumes_role(root: &Path) -> bool {
+    fs::read_to_string(root.join("providers.tf")).is_ok_and(|t| t.contains("assume_role {"))
 }
 
 /// Aliases of the `provider "aws"` blocks in a root's `.tf` files (a line

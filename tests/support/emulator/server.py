@@ -10,7 +10,11 @@ environment runs in:
      "certificates": ["arn:aws:acm:us-east-1:111111111111:certificate/..."],
      "hosted_zones": [{"id": "Z0123456789ABCDEFGHIJ", "name": "example.com"}],
      "ssm_parameters": ["/app/db-password"],
-     "secrets": ["arn:aws:secretsmanager:us-east-1:111111111111:secret:app/db-AbCdEf"]}
+     "secrets": ["arn:aws:secretsmanager:us-east-1:111111111111:secret:app/db-AbCdEf"],
+     "state_buckets": [{"bucket": "acme-terraform-state", "region": "us-east-1"}]}
+
+The state buckets are the S3 backend's: they exist before `terraform init`, as a platform team
+creates them once per account or organisation.
 
 Prints "ready <port>" on stdout once the server answers and the seed is in place; stops on
 SIGTERM or SIGINT.
@@ -79,6 +83,17 @@ def seed(port: int, spec: dict) -> None:
             if len(name) > 7 and name[-7] == "-":
                 name = name[:-7]
         client("secretsmanager").create_secret(Name=name, SecretString="emulator")
+
+    for spec_bucket in spec.get("state_buckets", []):
+        bucket_region = spec_bucket["region"]
+        s3 = session.client("s3", region_name=bucket_region,
+                            endpoint_url="http://127.0.0.1:%d" % port)
+        args = {"Bucket": spec_bucket["bucket"]}
+        if bucket_region != "us-east-1":
+            args["CreateBucketConfiguration"] = {"LocationConstraint": bucket_region}
+        s3.create_bucket(**args)
+        s3.put_bucket_versioning(Bucket=spec_bucket["bucket"],
+                                 VersioningConfiguration={"Status": "Enabled"})
 
 
 def answering(port: int) -> None:

@@ -1,0 +1,34 @@
+# expect: 32:18 role_arn, 222222222222, 111111111111
+# a role of another account than the one the environment pins
+app "shop" {
+  region = "eu-west-1"
+
+  network {
+    cidr = "10.10.0.0/16"
+    azs  = ["eu-west-1a", "eu-west-1b"]
+  }
+
+  load_balancer "public" {
+    certificate   = "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
+    redirect_http = true
+
+    listener "https" {
+      port     = 443
+      protocol = "HTTPS"
+      default  = "service.web"
+    }
+  }
+
+  service "web" {
+    image         = "nginx:1.27"
+    port          = 80
+    cpu           = 256
+    memory        = 512
+    desired_count = 2
+  }
+
+  environment "dev" {
+    account_id = "111111111111"
+    role_arn   = "arn:aws:iam::222222222222:role/terraform"
+  }
+}
