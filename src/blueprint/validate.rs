@@ -68,8 +68,8 @@ pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
         );
     }
     for (k, v) in &app.tags {
-        if k.is_empty() || k.len() > 128 || v.len() > 256 || k.starts_with("aws:") {
-            d.error(app.pos, format!("tag \"{k}\" is not a valid AWS tag (keys 1-128 characters, not starting with \"aws:\"; values at most 256)"));
+        if let Some(problem) = tag_problem(k, v) {
+            d.error(app.pos, problem);
         }
     }
     check_services(app, d);
@@ -934,10 +934,11 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
             }
         }
         for (k, v) in &e.tags {
-            if (k.is_empty() || k.len() > 128 || v.len() > 256 || k.starts_with("aws:"))
-                && !app.tags.contains_key(k)
-            {
-                d.error(env.pos, format!("tag \"{k}\" is not a valid AWS tag (keys 1-128 characters, not starting with \"aws:\"; values at most 256){where_}"));
+            if app.tags.get(k) == Some(v) {
+                continue; // the app's own tag, reported once at the app
+            }
+            if let Some(problem) = tag_problem(k, v) {
+                d.error(env.pos, format!("{problem}{where_}"));
             }
         }
         if let Some(dns) = &e.dns {
@@ -945,5 +946,91 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
                 check_dns_name(&r.name, r.pos, d);
             }
         }
+    }
+}
+
+/// Why `key = value` cannot be an AWS tag, if it cannot. The tags go to every resource (as the
+/// provider's default tags), IAM roles included, so they follow the rules all services share:
+/// keys of 1 to 128 characters that do not start with "aws:", values of at most 256, made of
+/// letters, digits, spaces and `_ . : / = + - @` (IAM, ECS and Elastic Load Balancing refuse
+/// anything else when the resource is created).
+fn tag_problem(key: &str, value: &str) -> Option<String> {
+    const RULE: &str = "keys 1-128 characters, not starting with \"aws:\"; values at most 256";
+    let shown = key.escape_debug().to_string();
+    if key.is_empty() || key.chars().count() > 128 || key.to_ascii_lowercase().starts_with("aws:") {
+        return Some(format!("tag \"{shown}\" is not a valid AWS tag ({RULE})"));
+    }
+    if value.chars().count() > 256 {
+        return Some(format!(
+            "tag \"{shown}\": the value is {} characters long; AWS takes at most 256",
+            value.chars().count()
+        ));
+    }
+    for (what, text) in [("key", key), ("value", value)] {
+        if let Some(c) = text.chars().find(|&c| !tag_char(c)) {
+            return Some(format!(
+                "tag \"{shown}\": the {what} holds {}, which AWS does not take in tags; use letters, digits, spaces and _ . : / = + - @",
+                describe_char(c)
+            ));
+        }
+    }
+    None
+}
+
+/// A character AWS takes in tag keys and values: `[\p{L}\p{Z}\p{N}_.:/=+\-@]`.
+fn tag_char(c: char) -> bool {
+    c.is_alphanumeric()
+        || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
+        || matches!(
+            c,
+            ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+        )
+}
+
+/// `c` named for a message: printable characters quoted, the others by code point.
+fn describe_char(c: char) -> String {
+    match c {
+        '\n' => "a line break (\\n)".to_string(),
+        '\r' => "a carriage return (\\r)".to_string(),
+        '\t' => "a tab (\\t)".to_string(),
+        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        c => format!("`{c}` (U+{:04X})", c as u32),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag_problem;
+
+    #[test]
+    fn tags_take_what_every_aws_service_takes() {
+        for (k, v) in [
+            ("team", "platform"),
+            ("Cost Center", "R+D = ops/infra: 50"),
+            ("owner:email", "ops+infra@example.com"),
+            ("stadt", "Zürich 東京 Ελληνικά"),
+            ("empty", ""),
+        ] {
+            assert_eq!(tag_problem(k, v), None, "{k} = {v:?}");
+        }
+        for (k, v, named) in [
+            ("team", "a\nb", "a line break"),
+            ("team", "she said \"hi\"", "`\"`"),
+            ("team", "${x}", "`$`"),
+            ("team", "rocket 🚀", "U+1F680"),
+            ("team", "a\tb", "a tab"),
+            ("te#am", "x", "the key holds `#`"),
+        ] {
+            let problem = tag_problem(k, v).unwrap_or_default();
+            assert!(problem.contains(named), "{k} = {v:?}: {problem}");
+        }
+        assert!(tag_problem("AWS:team", "x").is_some());
+        assert!(tag_problem(&"ü".repeat(128), &"é".repeat(256)).is_none());
+        assert!(
+            tag_problem("k", &"é".repeat(257))
+                .unwrap()
+                .contains("257 characters")
+        );
     }
 }
