@@ -673,7 +673,8 @@ def route53_private_zone_from_vpc() -> None:
 def elasticache_memcached_endpoints() -> None:
     """AWS: a Memcached cluster answers DescribeCacheClusters with its configuration endpoint
     (`<id>.<suffix>.cfg.<region>.cache.amazonaws.com`) and, with ShowCacheNodeInfo, one node
-    with an endpoint per cache node (moto answers neither, so the cluster has no address)."""
+    with an endpoint per cache node (moto answers neither, so the cluster has no address); a
+    cross-AZ cluster's zone reads "Multiple"."""
     from moto.elasticache import models
 
     def configuration_endpoint(self):
@@ -698,13 +699,28 @@ def elasticache_memcached_endpoints() -> None:
                     "Port": self.port,
                 },
                 "ParameterGroupStatus": "in-sync",
-                "CustomerAvailabilityZone": self.preferred_availability_zone or f"{region}a",
+                "CustomerAvailabilityZone": (
+                    self.preferred_availability_zone
+                    if self.preferred_availability_zone not in (None, "Multiple")
+                    else f"{region}a"
+                ),
             }
             for n in range(1, (count or 1) + 1)
         ]
 
     models.CacheCluster.configuration_endpoint = property(configuration_endpoint)
     models.CacheCluster.cache_nodes = property(cache_nodes)
+
+    # AWS: a cluster created with AZMode cross-az reports its PreferredAvailabilityZone as
+    # "Multiple" (there is no AZMode in the answer; clients derive it from that field).
+    init = models.CacheCluster.__init__
+
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if self.az_mode == "cross-az":
+            self.preferred_availability_zone = "Multiple"
+
+    models.CacheCluster.__init__ = __init__
 
 
 def elasticache_cache_cluster_deletion() -> None:
