@@ -4,27 +4,41 @@ use crate::batch;
 use crate::blueprint::{self, Blueprint};
 use crate::cli::{Command, DiffFormat};
 use crate::model::{self, AppModel};
+use crate::output::lock;
 use crate::output::manifest::{Manifest, sha256};
-use crate::output::sync::{self, Action, AppOutput};
+use crate::output::sync::{self, Action, AppOutput, Recovered, Staging};
 use crate::render::{RenderedFile, Renderer};
 use crate::{Error, Result};
 use anyhow::{Context, anyhow};
 use minijinja::Value;
 use serde_json::json;
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 pub fn dispatch(command: Command) -> Result<()> {
     match command {
-        Command::Generate { paths, out, force } => generate(&paths, &out, force),
-        Command::Check { paths, out } => check(&paths, &out),
+        Command::Generate {
+            paths,
+            out,
+            force,
+            prune,
+            no_wait,
+        } => generate(&paths, &out, force, prune, no_wait),
+        Command::Check {
+            paths,
+            out,
+            no_wait,
+        } => check(&paths, &out, no_wait),
         Command::Diff {
             paths,
             out,
             exit_code,
             format,
             base,
-        } => diff_cmd(&paths, &out, exit_code, format, base.as_deref()),
+            no_wait,
+        } => diff_cmd(&paths, &out, exit_code, format, base.as_deref(), no_wait),
         Command::Validate { paths } => {
             for Loaded {
                 path, blueprint, ..
@@ -285,73 +299,192 @@ fn env_value(env: &model::EnvRoot) -> Value {
     }
 }
 
-fn generate(paths: &[PathBuf], out: &Path, force: bool) -> Result<()> {
+/// The lock `check` and `diff` hold while they read the output folder (none when it does not
+/// exist: there is nothing to read).
+fn shared_lock(out: &Path, no_wait: bool) -> Result<Option<lock::Lock>> {
+    if !out.is_dir() {
+        return Ok(None);
+    }
+    Ok(Some(lock::acquire(
+        out,
+        lock::Mode::Shared,
+        !no_wait,
+        || {
+            eprintln!(
+                "waiting for the tfblueprint run that is writing {} to finish...",
+                out.display()
+            )
+        },
+    )?))
+}
+
+/// The names of the apps of a run.
+fn app_names(loaded: &[Loaded]) -> BTreeSet<String> {
+    loaded
+        .iter()
+        .map(|l| l.blueprint.app.name.clone())
+        .collect()
+}
+
+fn list(out: &Path, paths: impl Iterator<Item = impl AsRef<str>>) -> String {
+    paths
+        .map(|p| format!("  {}", out.join(p.as_ref()).display()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn generate(paths: &[PathBuf], out: &Path, force: bool, prune: bool, no_wait: bool) -> Result<()> {
     let (loaded, renderer) = load_for_rendering(paths)?;
-    // Finish (or clean up after) a run that was interrupted, so that the plan sees whole files.
-    if sync::recover(out)? {
+    // The output folder exists while the run holds its lock; a run that writes nothing leaves
+    // no folder it created.
+    let mut made = Vec::new();
+    let mut dir = out.to_path_buf();
+    while !dir.as_os_str().is_empty() && std::fs::symlink_metadata(&dir).is_err() {
+        made.push(dir.clone());
+        dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let result = generate_locked(&loaded, &renderer, out, force, prune, no_wait);
+    for d in &made {
+        if std::fs::remove_dir(d).is_err() {
+            break;
+        }
+    }
+    result
+}
+
+fn generate_locked(
+    loaded: &[Loaded],
+    renderer: &Renderer,
+    out: &Path,
+    force: bool,
+    prune: bool,
+    no_wait: bool,
+) -> Result<()> {
+    let _lock = lock::acquire(out, lock::Mode::Exclusive, !no_wait, || {
         eprintln!(
-            "note: finished the interrupted previous run in {}",
+            "waiting for another tfblueprint run in {} to finish...",
             out.display()
-        );
+        )
+    })?;
+    // Finish (or clean up after) a run that was interrupted, so that the plan sees whole files.
+    match sync::recover(out)? {
+        Recovered::Nothing | Recovered::RolledBack => {}
+        Recovered::Finished(done) => eprintln!(
+            "note: finished the interrupted previous run in {}: {} file{} written, {} removed",
+            out.display(),
+            done.written,
+            if done.written == 1 { "" } else { "s" },
+            done.removed
+        ),
+        Recovered::Conflicts(paths) => {
+            return Err(Error::Refused(anyhow!(
+                "a previous generate run in {out} was interrupted after its commit point, and these files changed since: finishing it would replace them. Move them away (keep a copy of your changes) and run generate again to finish that run; or remove {journal} to abandon it (the files it already replaced keep their new content); nothing was written:\n{list}",
+                out = out.display(),
+                journal = out.join(sync::JOURNAL).display(),
+                list = list(out, paths.iter()),
+            )));
+        }
     }
     // Every app is rendered, compared and staged; nothing is replaced before the commit below.
-    let batch::Outcome { apps, plan, staged } =
-        batch::plan_all(&renderer, out, &loaded, batch::Mode::Generate { force })?;
+    let staging = Staging::new(out);
+    let planned = (|| -> Result<_> {
+        let mut outcome = batch::plan_all(
+            renderer,
+            out,
+            loaded,
+            batch::Mode::Generate {
+                force,
+                staging: &staging,
+            },
+        )?;
+        let orphans = sync::orphans(out, &app_names(loaded))?;
+        let refused = AtomicBool::new(
+            !outcome.plan.foreign.is_empty() || (!force && !outcome.plan.edited().is_empty()),
+        );
+        let mut pruned = 0;
+        if prune {
+            for (app, manifest) in &orphans {
+                let mut plan = sync::plan_prune(out, app, manifest)?;
+                batch::stage(&mut plan, force, &staging, &refused, batch::threads())?;
+                outcome.add(plan);
+                pruned += 1;
+            }
+        }
+        Ok((outcome, orphans, pruned))
+    })();
+    let (outcome, orphans, pruned) = match planned {
+        Ok(p) => p,
+        Err(e) => {
+            staging.discard();
+            return Err(e);
+        }
+    };
+    let plan = &outcome.plan;
     if !plan.foreign.is_empty() {
-        staged.discard(out);
-        let list = plan
-            .foreign
-            .iter()
-            .map(|p| format!("  {}", out.join(p).display()))
-            .collect::<Vec<_>>()
-            .join("\n");
+        staging.discard();
         return Err(Error::Refused(anyhow!(
-            "these files were not written by tfblueprint and stand where generated files go; move them away (not even --force overwrites them); nothing was written:\n{list}"
+            "these files were not written by tfblueprint and stand where generated files go; move them away (not even --force overwrites them); nothing was written:\n{}",
+            list(out, plan.foreign.iter())
         )));
     }
     let edited = plan.edited();
     if !edited.is_empty() && !force {
-        staged.discard(out);
-        let list = edited
-            .iter()
-            .map(|c| format!("  {}", out.join(&c.path).display()))
-            .collect::<Vec<_>>()
-            .join("\n");
+        staging.discard();
         return Err(Error::Refused(anyhow!(
-            "these generated files were edited by hand; generate would {} them. Put your changes in the blueprint or in an override.tf beside them, or run with --force to discard them; nothing was written:\n{list}",
+            "these generated files were edited by hand; generate would {} them. Put your changes in the blueprint or in an override.tf beside them, or run with --force to discard them; nothing was written:\n{}",
             if edited.iter().all(|c| c.action == Action::Delete) {
                 "remove"
             } else {
                 "overwrite"
-            }
+            },
+            list(out, edited.iter().map(|c| c.path.as_str()))
         )));
     }
-    sync::commit(out, staged)?;
-    let count = |a: Action| plan.changes.iter().filter(|c| c.action == a).count();
-    println!(
+    staging.commit()?;
+    let apps = outcome.apps;
+    print!(
         "{} app{} in {}: {} created, {} updated, {} removed",
         apps,
         if apps == 1 { "" } else { "s" },
         out.display(),
-        count(Action::Create),
-        count(Action::Update),
-        count(Action::Delete)
+        outcome.created,
+        outcome.updated,
+        outcome.removed
     );
+    if pruned > 0 {
+        print!(
+            "; {pruned} app folder{} of no blueprint of this run pruned",
+            if pruned == 1 { "" } else { "s" }
+        );
+    }
+    println!();
+    if !prune {
+        for (app, m) in &orphans {
+            eprintln!(
+                "note: {} was generated from {}, which is not part of this run; `tfblueprint generate --prune` removes it",
+                out.join(app).display(),
+                crate::diag::escape(&m.blueprint)
+            );
+        }
+    }
     Ok(())
 }
 
-fn check(paths: &[PathBuf], out: &Path) -> Result<()> {
+fn check(paths: &[PathBuf], out: &Path, no_wait: bool) -> Result<()> {
     let (loaded, renderer) = load_for_rendering(paths)?;
+    let _lock = shared_lock(out, no_wait)?;
     let batch::Outcome { apps, plan, .. } =
         batch::plan_all(&renderer, out, &loaded, batch::Mode::Check)?;
-    if out.join(sync::JOURNAL).exists() {
+    if sync::interrupted(out)? {
         println!(
-            "a generate run in {} was interrupted; run `tfblueprint generate` to finish it",
+            "a generate run in {} was interrupted; run `tfblueprint generate` to finish it or clean up after it",
             out.display()
         );
         return Err(Error::Changes);
     }
-    if plan.in_sync() {
+    let orphans = sync::orphans(out, &app_names(&loaded))?;
+    if plan.in_sync() && orphans.is_empty() {
         println!(
             "{} app{} in sync in {}",
             apps,
@@ -378,9 +511,17 @@ fn check(paths: &[PathBuf], out: &Path) -> Result<()> {
         );
     }
     if plan.changes.is_empty() && plan.foreign.is_empty() {
-        for (p, _) in &plan.manifests {
-            let _ = writeln!(stdout, "stale: {}", out.join(p).display());
+        for m in &plan.manifests {
+            let _ = writeln!(stdout, "stale: {}", out.join(&m.path).display());
         }
+    }
+    for (app, m) in &orphans {
+        let _ = writeln!(
+            stdout,
+            "produced by no blueprint of this run: {} (generated from {}; `tfblueprint generate --prune` removes it)",
+            out.join(app).display(),
+            crate::diag::escape(&m.blueprint)
+        );
     }
     let _ = writeln!(
         stdout,
@@ -395,8 +536,10 @@ fn diff_cmd(
     exit_code: bool,
     format: DiffFormat,
     base: Option<&str>,
+    no_wait: bool,
 ) -> Result<()> {
     let (loaded, renderer) = load_for_rendering(paths)?;
+    let _lock = shared_lock(out, no_wait)?;
     let (label, base) = match base {
         Some(rev) => (
             format!("git:{rev}"),
