@@ -785,9 +785,12 @@ pub fn recover(out: &Path) -> Result<Recovered> {
     let Some(mut tree) = Tree::open(out)? else {
         return Ok(Recovered::Nothing);
     };
-    if tree.root().kind(SPOOL)?.is_some() {
-        undo(&mut tree, SPOOL);
-    }
+    // A run stopped before its commit point: its staged files go (those its journal had not
+    // named yet too, below), then the folders it created.
+    let spool = tree
+        .root()
+        .kind(SPOOL)?
+        .map(|_| entries_lenient(&tree, SPOOL));
     let found = match tree.root().kind(JOURNAL)? {
         None => Recovered::Nothing,
         Some(Kind::Link) => {
@@ -802,6 +805,10 @@ pub fn recover(out: &Path) -> Result<Recovered> {
         ),
     };
     remove_stray_temporaries(out)?;
+    if let Some(entries) = spool {
+        unstage(&mut tree, &entries);
+        let _ = tree.root().unlink(SPOOL);
+    }
     Ok(found)
 }
 
@@ -846,7 +853,9 @@ fn roll_forward(tree: &mut Tree) -> Result<Recovered> {
             };
             match state {
                 Pending::Lost => committed = false,
-                Pending::Staged if now != *was => conflicts.push(target.clone()),
+                // A file in the way that is not the one the run planned over (a missing one
+                // loses nothing).
+                Pending::Staged if now.is_some() && now != *was => conflicts.push(target.clone()),
                 _ => {}
             }
             if let Entry::Manifest { .. } = e {
