@@ -142,6 +142,10 @@ impl Diagnostics {
         });
     }
 
+    pub fn push(&mut self, diag: Diagnostic) {
+        self.items.push(diag);
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -75,35 +75,66 @@ pub fn dispatch(command: Command) -> Result<()> {
     }
 }
 
-/// The blueprint files named by `paths`: files as given, folders searched for `*.hcl`.
+/// Why `path` cannot be read as a blueprint, if it cannot: missing, a link that leads nowhere
+/// (dangling or a loop), or not a regular file (a FIFO, a device such as /dev/null).
+fn not_a_blueprint(path: &Path) -> Option<String> {
+    let shown = crate::diag::escape_controls(&path.display().to_string());
+    match (std::fs::symlink_metadata(path), std::fs::metadata(path)) {
+        (Err(_), _) => Some(format!(
+            "{shown} does not exist; give a blueprint file or a folder of them"
+        )),
+        (Ok(_), Err(e)) => Some(format!(
+            "{shown} is a symbolic link that leads nowhere ({}); give a blueprint file or a folder of them",
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                "a loop of links".to_string()
+            } else {
+                e.to_string()
+            }
+        )),
+        (Ok(_), Ok(m)) if m.is_file() || m.is_dir() => None,
+        (Ok(_), Ok(_)) => Some(format!(
+            "{shown} is not a regular file (a FIFO, socket or device); give a blueprint file or a folder of them"
+        )),
+    }
+}
+
+/// The blueprint files named by `paths`: files as given, folders searched for `*.hcl` (links
+/// to files included; links to folders are not followed).
 pub fn find_blueprints(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for path in paths {
+        if let Some(why) = not_a_blueprint(path) {
+            return Err(anyhow!(why).into());
+        }
         if path.is_dir() {
-            let mut in_dir: Vec<PathBuf> = walkdir::WalkDir::new(path)
+            let mut in_dir = Vec::new();
+            for e in walkdir::WalkDir::new(path)
                 .sort_by_file_name()
                 .into_iter()
                 .filter_entry(|e| {
                     e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
                 })
                 .filter_map(|e| e.ok())
-                .filter(|e| {
-                    e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "hcl")
-                })
-                .map(|e| e.into_path())
-                .collect();
+            {
+                if e.path().extension().is_none_or(|x| x != "hcl") {
+                    continue;
+                }
+                if e.file_type().is_symlink() {
+                    match not_a_blueprint(e.path()) {
+                        None if e.path().is_file() => in_dir.push(e.into_path()),
+                        None => {} // a link to a folder named *.hcl
+                        Some(why) => return Err(anyhow!(why).into()),
+                    }
+                } else if e.file_type().is_file() {
+                    in_dir.push(e.into_path());
+                }
+            }
             if in_dir.is_empty() {
                 return Err(anyhow!("no blueprint (*.hcl) found in {}", path.display()).into());
             }
             found.append(&mut in_dir);
-        } else if path.is_file() {
-            found.push(path.clone());
         } else {
-            return Err(anyhow!(
-                "{} does not exist; give a blueprint file or a folder of them",
-                path.display()
-            )
-            .into());
+            found.push(path.clone());
         }
     }
     Ok(found)
@@ -123,8 +154,8 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>> {
     let files = find_blueprints(paths)?;
     let results = batch::map(&files, batch::threads(), |path| {
         let display = path.display().to_string();
-        let src = std::fs::read_to_string(path).with_context(|| format!("reading {display}"))?;
-        anyhow::Ok((blueprint::load_str(&src, &display), sha256(src.as_bytes())))
+        let src = std::fs::read(path).with_context(|| format!("reading {display}"))?;
+        anyhow::Ok((blueprint::load_bytes(&src, &display), sha256(&src)))
     });
     let mut loaded: Vec<Loaded> = Vec::new();
     let mut diags = Vec::new();

@@ -7,6 +7,7 @@ mod commands;
 mod day2;
 mod day2_access;
 mod hardening;
+mod hardening_input;
 mod hostile;
 mod no_panic;
 mod output;

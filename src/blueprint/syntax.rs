@@ -67,6 +67,18 @@ pub struct BlockNode {
 /// Parses `src` into its top-level attributes and blocks. Syntax errors and non-literal values
 /// are added to `diags`; the tree holds what could be read.
 pub fn parse(src: &str, diags: &mut Diagnostics) -> Option<BlockNode> {
+    // Classic Mac line endings: HCL sees one long line.
+    if let Some(i) = src
+        .match_indices('\r')
+        .map(|(i, _)| i)
+        .find(|&i| src.as_bytes().get(i + 1) != Some(&b'\n'))
+    {
+        diags.error(
+            Pos::at(src, i),
+            "this line ends with a lone carriage return (CR, old Mac line endings), which HCL does not take as a line break; save the file with LF (or CRLF) line endings",
+        );
+        return None;
+    }
     match hcl_edit::parser::parse_body(src) {
         Ok(body) => {
             let reader = Reader {
@@ -88,8 +100,44 @@ pub fn parse(src: &str, diags: &mut Diagnostics) -> Option<BlockNode> {
         Err(err) => {
             let loc = err.location();
             let message = err.message().trim();
+            let lines: Vec<&str> = src.split('\n').collect();
+            let mut pos = Pos {
+                line: loc.line().max(1),
+                col: loc.column().max(1),
+            };
+            // A column past the end of its line (the parser points after the last character).
+            if let Some(l) = lines.get(pos.line - 1) {
+                pos.col = pos.col.min(l.trim_end_matches('\r').chars().count() + 1);
+            }
+            let offset = lines[..(pos.line - 1).min(lines.len())]
+                .iter()
+                .map(|l| l.len() + 1)
+                .sum::<usize>()
+                + lines
+                    .get(pos.line - 1)
+                    .map_or(0, |l| l.chars().take(pos.col - 1).map(char::len_utf8).sum());
             let duplicate;
-            let message = if message.contains("redefined attribute") {
+            let unclosed;
+            let number;
+            let message = if let Some((text, at)) = huge_number(src, offset) {
+                pos = Pos::at(src, at);
+                number = format!(
+                    "the number {text} is too large: blueprint numbers are finite (at most about 1.8e308); write the value it stands for"
+                );
+                number.as_str()
+            } else if src[offset.min(src.len())..].trim().is_empty()
+                && let Some(open) = unclosed_brace(src)
+            {
+                // The end of the file, inside a block or object.
+                let last = src.trim_end().len();
+                pos = Pos::at(src, last);
+                let o = Pos::at(src, open);
+                unclosed = format!(
+                    "the file ends inside the block or object opened with `{{` at line {}, column {}: add the `}}` that closes it",
+                    o.line, o.col
+                );
+                unclosed.as_str()
+            } else if message.contains("redefined attribute") {
                 // The parser stops at the second definition; name the key found there.
                 let key = err
                     .line()
@@ -106,13 +154,7 @@ pub fn parse(src: &str, diags: &mut Diagnostics) -> Option<BlockNode> {
             } else {
                 message
             };
-            diags.error(
-                Pos {
-                    line: loc.line(),
-                    col: loc.column(),
-                },
-                format!("syntax error: {message}"),
-            );
+            diags.error(pos, format!("syntax error: {message}"));
             None
         }
     }
@@ -323,6 +365,71 @@ impl Reader<'_> {
             .and_then(|r| self.src.get(r))
             .map(str::to_string)
     }
+}
+
+/// A number literal around `offset` whose value is not finite (`1e400`): its text and start.
+fn huge_number(src: &str, offset: usize) -> Option<(String, usize)> {
+    let b = src.as_bytes();
+    let is_num = |c: u8| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-');
+    let mut start = offset.min(b.len());
+    while start > 0 && is_num(b[start - 1]) {
+        start -= 1;
+    }
+    while start < b.len() && !b[start].is_ascii_digit() && is_num(b[start]) {
+        start += 1;
+    }
+    let mut end = start;
+    while end < b.len() && is_num(b[end]) {
+        end += 1;
+    }
+    let text = src.get(start..end)?;
+    let v: f64 = text.parse().ok()?;
+    (!v.is_finite() && text.starts_with(|c: char| c.is_ascii_digit()))
+        .then(|| (text.to_string(), start))
+}
+
+/// The offset of the first `{` that is never closed, outside strings and comments.
+fn unclosed_brace(src: &str) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut open = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'{' => open.push(i),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.first().copied()
 }
 
 pub fn format_number(n: f64) -> String {
