@@ -79,6 +79,15 @@ pub fn parse(src: &str, diags: &mut Diagnostics) -> Option<BlockNode> {
         );
         return None;
     }
+    if let Some((at, n)) = crowded(src) {
+        diags.error(
+            Pos::at(src, at),
+            format!(
+                "this object, list or block holds {n} items or more; a blueprint takes at most {ITEMS_MAX} in one (AWS takes 50 tags per resource): split it or leave entries out"
+            ),
+        );
+        return None;
+    }
     match hcl_edit::parser::parse_body(src) {
         Ok(body) => {
             let reader = Reader {
@@ -367,6 +376,112 @@ impl Reader<'_> {
     }
 }
 
+/// The most items (attributes, blocks, object keys, list elements) one body, object or list
+/// may hold. The HCL parser checks each new key of an object or body against all before it, so
+/// its time grows with the square of their number; this bound, checked first in one pass over
+/// the text, keeps a run linear in the size of its input.
+pub const ITEMS_MAX: usize = 2000;
+
+/// The offset of the first body, object or list with more than [`ITEMS_MAX`] items, and the
+/// number counted when it was found; one pass, outside strings, heredocs and comments.
+fn crowded(src: &str) -> Option<(usize, usize)> {
+    let b = src.as_bytes();
+    // (offset of the opener, items, whether the current item has begun)
+    let mut stack: Vec<(usize, usize, bool)> = vec![(0, 0, false)];
+    let mut i = 0;
+    let mut bump = |stack: &mut Vec<(usize, usize, bool)>| -> Option<(usize, usize)> {
+        let top = stack.last_mut().expect("never empty");
+        if top.2 {
+            top.1 += 1;
+            top.2 = false;
+        }
+        (top.1 > ITEMS_MAX).then_some((top.0, top.1))
+    };
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\n' | b',' => {
+                if let Some(found) = bump(&mut stack) {
+                    return Some(found);
+                }
+            }
+            b' ' | b'\t' | b'\r' => {}
+            b'"' => {
+                stack.last_mut().expect("never empty").2 = true;
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'#' => {
+                while i + 1 < b.len() && b[i + 1] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i + 1 < b.len() && b[i + 1] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'<' if b.get(i + 1) == Some(&b'<') => {
+                // A heredoc: its text runs to a line that is only its marker.
+                stack.last_mut().expect("never empty").2 = true;
+                let mut j = i + 2;
+                if b.get(j) == Some(&b'-') {
+                    j += 1;
+                }
+                let start = j;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                let marker = &src[start..j];
+                if !marker.is_empty() {
+                    let mut k = j;
+                    loop {
+                        let Some(nl) = src[k..].find('\n') else {
+                            k = b.len();
+                            break;
+                        };
+                        k += nl + 1;
+                        let end = src[k..].find('\n').map_or(b.len(), |e| k + e);
+                        if src[k..end].trim() == marker {
+                            k = end;
+                            break;
+                        }
+                    }
+                    i = k;
+                    continue;
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                stack.last_mut().expect("never empty").2 = true;
+                stack.push((i, 0, false));
+            }
+            b'}' | b']' | b')' => {
+                if let Some(found) = bump(&mut stack) {
+                    return Some(found);
+                }
+                if stack.len() > 1 {
+                    stack.pop();
+                }
+            }
+            _ => stack.last_mut().expect("never empty").2 = true,
+        }
+        i += 1;
+    }
+    bump(&mut stack)
+}
+
 /// A number literal around `offset` whose value is not finite (`1e400`): its text and start.
 fn huge_number(src: &str, offset: usize) -> Option<(String, usize)> {
     let b = src.as_bytes();
@@ -496,6 +611,28 @@ mod tests {
             parse_ok("n = -1\n").attrs[0].value.value,
             Value::Number(-1.0)
         );
+    }
+
+    #[test]
+    fn a_crowded_object_is_refused_before_the_parser_sees_it() {
+        let ok: String = (0..ITEMS_MAX)
+            .map(|i| format!("  k{i} = \"v\"\n"))
+            .collect();
+        parse_ok(&format!("t = {{\n{ok}}}\n"));
+        let many: String = (0..100_000)
+            .map(|i| format!("  \"k{i}\" = \"v\"\n"))
+            .collect();
+        let e = errors(&format!("a = 1\nt = {{\n{many}}}\n"));
+        assert!(
+            e[0].starts_with("t.hcl:2:5: this object, list or block holds"),
+            "{e:?}"
+        );
+        // Separators in strings, comments and heredocs are not items.
+        let commas = ",".repeat(10 * ITEMS_MAX);
+        parse_ok(&format!(
+            "a = \"{commas}\"\n# {commas}\nb = <<EOT\n{}\nEOT\n",
+            "\n".repeat(3 * ITEMS_MAX)
+        ));
     }
 
     #[test]
