@@ -193,3 +193,38 @@ fn control_characters_of_values_are_escaped_in_messages() {
     );
     assert!(run.stderr.contains("w\\neb"), "{}", run.stderr);
 }
+
+/// Item 12: in the Markdown templates every value goes through the Markdown formatter (inert
+/// text, or a code span with a long enough fence); `| raw` is left only on values the tool
+/// derives from validated names.
+#[test]
+fn markdown_templates_escape_every_blueprint_value() {
+    let derived = [
+        "m.repository_namespace",
+        "m.discovery_namespace",
+        "m.capacity",
+        "m.users | join(\", \")",
+        "diagram",
+    ];
+    let mut found = Vec::new();
+    for dir in ["modules", "templates"] {
+        for e in walkdir::WalkDir::new(repo().join(dir)) {
+            let e = e.unwrap();
+            if !e.file_name().to_string_lossy().ends_with(".md.j2") {
+                continue;
+            }
+            let text = fs::read_to_string(e.path()).unwrap();
+            for (i, _) in text.match_indices("| raw }}") {
+                let start = text[..i].rfind("{{").unwrap() + 2;
+                let expr = text[start..i].trim();
+                if !derived.contains(&expr) {
+                    found.push(format!("{}: {expr}", e.path().display()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "raw blueprint values in Markdown: {found:#?}"
+    );
+}

@@ -389,7 +389,7 @@ fn crowded(src: &str) -> Option<(usize, usize)> {
     // (offset of the opener, items, whether the current item has begun)
     let mut stack: Vec<(usize, usize, bool)> = vec![(0, 0, false)];
     let mut i = 0;
-    let mut bump = |stack: &mut Vec<(usize, usize, bool)>| -> Option<(usize, usize)> {
+    let bump = |stack: &mut Vec<(usize, usize, bool)>| -> Option<(usize, usize)> {
         let top = stack.last_mut().expect("never empty");
         if top.2 {
             top.1 += 1;
