@@ -17,21 +17,103 @@ use std::time::{Duration, Instant};
 use tfblueprint::render::Renderer;
 
 const TOKENS: &[&str] = &[
-    "{", "}", "[", "]", "(", ")", "\"", "=", ",", ".", "\n", " ", "#", "//", "/*", "*/", "0", "-1",
-    "1.5", "1e400", "-1e400", "99999999999999999999", "65536", "4294967296", "true", "null",
-    "var.x", "upper(\"a\")", "1 + 2", "a ? b : c", "[for x in y : x]", "\"${x}\"",
-    "\"%{if x}y%{endif}\"", "<<EOT\nx\nEOT\n", "\"\\u00e9\"", "\"\\q\"", "service \"s\" {}",
-    "environment \"e\" {}", "network {}", "database \"d\" {}", "cache \"c\" {}", "dns {}",
-    "bastion {}", "allow {}", "route {}", "autoscaling {}", "container \"c\" {}", "serverless {}",
-    "\"service.web\"", "\"10.0.0.0/8\"", "\"10.10.0.0/016\"", "\"+10.0.0.0/16\"", "\"\"",
-    "\" \"", "é", "🚀", "\u{0}", "\r", "\t", "\u{feff}", "\u{1b}[2J", "``", "<!--", "-->", "|",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "\"",
+    "=",
+    ",",
+    ".",
+    "\n",
+    " ",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "0",
+    "-1",
+    "1.5",
+    "1e400",
+    "-1e400",
+    "99999999999999999999",
+    "65536",
+    "4294967296",
+    "true",
+    "null",
+    "var.x",
+    "upper(\"a\")",
+    "1 + 2",
+    "a ? b : c",
+    "[for x in y : x]",
+    "\"${x}\"",
+    "\"%{if x}y%{endif}\"",
+    "<<EOT\nx\nEOT\n",
+    "\"\\u00e9\"",
+    "\"\\q\"",
+    "service \"s\" {}",
+    "environment \"e\" {}",
+    "network {}",
+    "database \"d\" {}",
+    "cache \"c\" {}",
+    "dns {}",
+    "bastion {}",
+    "allow {}",
+    "route {}",
+    "autoscaling {}",
+    "container \"c\" {}",
+    "serverless {}",
+    "\"service.web\"",
+    "\"10.0.0.0/8\"",
+    "\"10.10.0.0/016\"",
+    "\"+10.0.0.0/16\"",
+    "\"\"",
+    "\" \"",
+    "é",
+    "🚀",
+    "\u{0}",
+    "\r",
+    "\t",
+    "\u{feff}",
+    "\u{1b}[2J",
+    "``",
+    "<!--",
+    "-->",
+    "|",
 ];
 
 const ODD_VALUES: &[&str] = &[
-    "", " ", "0", "-", "--", "a--b", "10.0.0.0/016", "0.0.0.0/0", "256.0.0.0/8", "db.serverless",
-    "db.", "cache.", "eu-west-1", "eu-west-1z", "16.4\n<!-- END_TF_DOCS -->", "``<b>``", "a|b",
-    "ssm:", "ssm:x", "secretsmanager:", "arn:aws:acm:eu-west-1:1:certificate/", "/", "\\",
-    "service.", "service.web", "load_balancer.public", "${x}", "%{x}", "\u{202e}evil",
+    "",
+    " ",
+    "0",
+    "-",
+    "--",
+    "a--b",
+    "10.0.0.0/016",
+    "0.0.0.0/0",
+    "256.0.0.0/8",
+    "db.serverless",
+    "db.",
+    "cache.",
+    "eu-west-1",
+    "eu-west-1z",
+    "16.4\n<!-- END_TF_DOCS -->",
+    "``<b>``",
+    "a|b",
+    "ssm:",
+    "ssm:x",
+    "secretsmanager:",
+    "arn:aws:acm:eu-west-1:1:certificate/",
+    "/",
+    "\\",
+    "service.",
+    "service.web",
+    "load_balancer.public",
+    "${x}",
+    "%{x}",
+    "\u{202e}evil",
 ];
 
 struct Rng(u64);
@@ -60,14 +142,18 @@ fn boundary(s: &str, at: usize) -> usize {
 fn mutate(rng: &mut Rng, seeds: &[String]) -> String {
     // Three in four from the valid seeds (the first ones), so that many inputs get past the
     // loader to the model and the renderer.
-    let valid = seeds.iter().take_while(|s| !s.starts_with("# expect: ")).count();
+    let valid = seeds
+        .iter()
+        .take_while(|s| !s.starts_with("# expect: "))
+        .count();
     let pick = if rng.below(4) > 0 {
         rng.below(valid)
     } else {
         rng.below(seeds.len())
     };
     let mut s = seeds[pick].clone();
-    for _ in 0..1 + rng.below(if rng.below(2) == 0 { 2 } else { 6 }) {
+    let most = if rng.below(2) == 0 { 2 } else { 6 };
+    for _ in 0..1 + rng.below(most) {
         match rng.below(7) {
             0 => {
                 let a = boundary(&s, rng.below(s.len() + 1));
@@ -98,7 +184,10 @@ fn mutate(rng: &mut Rng, seeds: &[String]) -> String {
                     let start = quotes[rng.below(quotes.len())];
                     if let Some(len) = s[start..].find('"') {
                         let v = ODD_VALUES[rng.below(ODD_VALUES.len())];
-                        let v = v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+                        let v = v
+                            .replace('\\', "\\\\")
+                            .replace('"', "\\\"")
+                            .replace('\n', "\\n");
                         s.replace_range(start..start + len, &v);
                     }
                 }
@@ -133,7 +222,10 @@ fn seeds() -> Vec<String> {
 }
 
 fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[test]
@@ -150,8 +242,8 @@ fn fifty_thousand_mutated_blueprints_neither_panic_nor_hang() {
     let slowest = Arc::new(AtomicU64::new(0));
     let failures: Arc<Mutex<Vec<String>>> = Arc::default();
     // Per worker: (case it is on, when it started).
-    let current: Arc<Mutex<Vec<Option<(usize, Instant)>>>> =
-        Arc::new(Mutex::new(vec![None; threads]));
+    type Running = Vec<Option<(usize, Instant)>>;
+    let current: Arc<Mutex<Running>> = Arc::new(Mutex::new(vec![None; threads]));
     std::panic::set_hook(Box::new(|_| {})); // panics are caught and reported below
     let started = Instant::now();
     let workers: Vec<_> = (0..threads)
@@ -185,7 +277,9 @@ fn fifty_thousand_mutated_blueprints_neither_panic_nor_hang() {
                                 let model = tfblueprint::model::build(&bp);
                                 tfblueprint::generate::render_model(&renderer, &model, 1)
                                     .map(|_| true)
-                                    .map_err(|e| format!("an accepted blueprint does not render: {e:#}"))
+                                    .map_err(|e| {
+                                        format!("an accepted blueprint does not render: {e:#}")
+                                    })
                             }
                             Err(d) if d.is_empty() => Err("rejected with no diagnostic".into()),
                             Err(_) => Ok(false),
@@ -198,14 +292,20 @@ fn fifty_thousand_mutated_blueprints_neither_panic_nor_hang() {
                             accepted.fetch_add(1, Ordering::Relaxed);
                         }
                         Ok(Ok(false)) => {}
-                        Ok(Err(e)) => failures.lock().unwrap().push(format!("case {i}: {e}\n{src}")),
+                        Ok(Err(e)) => failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("case {i}: {e}\n{src}")),
                         Err(p) => {
                             let what = p
                                 .downcast_ref::<String>()
                                 .cloned()
                                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                                 .unwrap_or_default();
-                            failures.lock().unwrap().push(format!("case {i}: panic: {what}\n{src}"));
+                            failures
+                                .lock()
+                                .unwrap()
+                                .push(format!("case {i}: panic: {what}\n{src}"));
                         }
                     }
                 }
@@ -215,7 +315,13 @@ fn fifty_thousand_mutated_blueprints_neither_panic_nor_hang() {
     // The watchdog: a case that runs past the limit is a hang.
     loop {
         std::thread::sleep(Duration::from_millis(200));
-        if let Some((i, t)) = current.lock().unwrap().iter().flatten().find(|(_, t)| t.elapsed() > limit) {
+        if let Some((i, t)) = current
+            .lock()
+            .unwrap()
+            .iter()
+            .flatten()
+            .find(|(_, t)| t.elapsed() > limit)
+        {
             let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (*i as u64 + 1));
             for _ in 0..4 {
                 rng.next();
@@ -246,5 +352,10 @@ fn fifty_thousand_mutated_blueprints_neither_panic_nor_hang() {
         slowest.load(Ordering::Relaxed) as f64 / 1000.0,
         limit.as_secs()
     );
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -289,6 +289,9 @@ pub struct Tree {
 
 const CACHED: usize = 48;
 
+/// Called with each folder (relative path) [`Tree::dir`] is about to create; may refuse.
+pub type Announce<'a> = dyn FnMut(&str) -> Result<()> + 'a;
+
 /// Splits `a/b/c` into (`a/b`, `c`); a bare name has the parent "".
 pub fn split(rel: &str) -> (&str, &str) {
     rel.rsplit_once('/').unwrap_or(("", rel))
@@ -321,7 +324,7 @@ impl Tree {
     pub fn dir(
         &mut self,
         rel: &str,
-        mut create: Option<&mut dyn FnMut(&str) -> Result<()>>,
+        mut create: Option<&mut Announce>,
     ) -> Result<Option<Arc<Dir>>> {
         if rel.is_empty() {
             return Ok(Some(self.root.clone()));

@@ -804,6 +804,9 @@ pub fn recover(out: &Path) -> Result<Recovered> {
             out.join(JOURNAL).display()
         ),
     };
+    if let Recovered::Conflicts(_) = found {
+        return Ok(found); // the journal and its staged files stay for the next run
+    }
     remove_stray_temporaries(out)?;
     if let Some(entries) = spool {
         unstage(&mut tree, &entries);
@@ -876,7 +879,9 @@ fn roll_forward(tree: &mut Tree) -> Result<Recovered> {
         return Ok(Recovered::RolledBack);
     }
     // Pass 2: every path is a generated file of its app's manifest.
-    let mut current: Option<(String, BTreeMap<String, String>, BTreeMap<String, String>)> = None;
+    // (app, files of its new manifest, files of its manifest on disk)
+    type Files = BTreeMap<String, String>;
+    let mut current: Option<(String, Files, Files)> = None;
     let mut foreign = Vec::new();
     each_entry(tree, |e| {
         let target = match &e {
