@@ -27,6 +27,13 @@ pub enum Command {
         /// Overwrite generated files that were edited by hand.
         #[arg(long)]
         force: bool,
+        /// Remove the app folders (with a tfblueprint manifest) that no blueprint of this run
+        /// produces.
+        #[arg(long)]
+        prune: bool,
+        /// Fail at once if another run holds the output folder, instead of waiting.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Exit 0 when the output is in sync, 1 when it is stale or was edited, 2 on error.
     Check {
@@ -34,6 +41,9 @@ pub enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, short, default_value = "generated")]
         out: PathBuf,
+        /// Fail at once if a generate run holds the output folder, instead of waiting.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Show what `generate` would change.
     Diff {
@@ -50,6 +60,9 @@ pub enum Command {
         /// Compare with the output as committed at this git revision instead of the files on disk.
         #[arg(long)]
         base: Option<String>,
+        /// Fail at once if a generate run holds the output folder, instead of waiting.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Parse and check blueprints only.
     Validate {

@@ -69,7 +69,8 @@ pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     }
     for (k, v) in &app.tags {
         if let Some(problem) = tag_problem(k, v) {
-            d.error(app.pos, problem);
+            let at = app.tag_pos.get(k).copied().unwrap_or(app.pos);
+            d.error(at, problem);
         }
     }
     check_services(app, d);
@@ -119,26 +120,44 @@ fn check_immutable_tags(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     }
 }
 
-fn check_name(kind: &str, name: &str, pos: Pos, max: usize, d: &mut Diagnostics) {
-    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+/// Tag limits of AWS, in characters.
+
+fn name_ok(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.ends_with('-')
-        && !name.contains("--");
-    if !ok {
-        let suggestion: String = name
-            .to_ascii_lowercase()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect::<String>()
-            .trim_matches('-')
-            .to_string();
+        && !name.contains("--")
+}
+
+/// A valid name near `name`: lowercase, other characters as single dashes, starting with a
+/// letter, at most `max` characters.
+fn suggest_name(name: &str, max: usize) -> String {
+    let mut s = String::new();
+    for c in name.to_ascii_lowercase().chars() {
+        let c = if c.is_ascii_alphanumeric() { c } else { '-' };
+        if c == '-' && (s.is_empty() || s.ends_with('-')) {
+            continue;
+        }
+        if s.is_empty() && !c.is_ascii_lowercase() {
+            continue;
+        }
+        s.push(c);
+    }
+    s.truncate(max);
+    let s = s.trim_end_matches('-').to_string();
+    if name_ok(&s) { s } else { "web".into() }
+}
+
+fn check_name(kind: &str, name: &str, pos: Pos, max: usize, d: &mut Diagnostics) {
+    if !name_ok(name) {
         d.error(
             pos,
             format!(
-                "{kind} name \"{name}\" must start with a lowercase letter and hold only lowercase letters, digits and single dashes (e.g. \"{}\")",
-                if suggestion.is_empty() { "web" } else { &suggestion }
+                "{kind} name \"{}\" must start with a lowercase letter and hold only lowercase letters, digits and single dashes (e.g. \"{}\")",
+                crate::diag::escape(name),
+                suggest_name(name, max)
             ),
         );
     } else if name.len() > max {
@@ -186,7 +205,7 @@ fn fargate_memory_hint(cpu: u32) -> &'static str {
         4096 => "8192 to 30720 in steps of 1024",
         8192 => "16384 to 61440 in steps of 4096",
         16384 => "32768 to 122880 in steps of 8192",
-        _ => "cpu must be 256, 512, 1024, 2048, 4096, 8192 or 16384",
+        _ => "",
     }
 }
 
@@ -321,19 +340,25 @@ fn check_services(app: &App, d: &mut Diagnostics) {
                     "a route has at most 5 hosts and paths in all (an ALB rule condition limit)",
                 );
             }
-            for h in &r.hosts {
-                if h.is_empty() || h.len() > 128 || h.contains(char::is_whitespace) {
+            for (i, h) in r.hosts.iter().enumerate() {
+                if h.is_empty() || h.chars().count() > 128 || h.contains(char::is_whitespace) {
                     d.error(
-                        r.pos,
-                        format!("\"{h}\" is not a host name for a host-header condition"),
+                        r.hosts_pos.get(i).copied().unwrap_or(r.pos),
+                        format!(
+                            "\"{}\" is not a host name for a host-header condition (at most 128 characters, no spaces)",
+                            crate::diag::escape(h)
+                        ),
                     );
                 }
             }
-            for p in &r.paths {
-                if !p.starts_with('/') || p.len() > 128 {
+            for (i, p) in r.paths.iter().enumerate() {
+                if !p.starts_with('/') || p.chars().count() > 128 {
                     d.error(
-                        r.pos,
-                        format!("path pattern \"{p}\" must start with \"/\" (e.g. \"/api/*\")"),
+                        r.paths_pos.get(i).copied().unwrap_or(r.pos),
+                        format!(
+                            "path pattern \"{}\" must start with \"/\" and have at most 128 characters (e.g. \"/api/*\")",
+                            crate::diag::escape(p)
+                        ),
                     );
                 }
             }
@@ -618,11 +643,15 @@ fn check_environment(base: &App, env: &Environment, d: &mut Diagnostics) {
     let fargate = app.cluster.capacity != "ec2";
     for s in &app.services {
         if fargate && !fargate_size_ok(s.cpu, s.memory) {
+            let hint = match fargate_memory_hint(s.cpu) {
+                "" => "Fargate's cpu is 256, 512, 1024, 2048, 4096, 8192 or 16384".to_string(),
+                m => format!("with cpu = {} memory is {m}", s.cpu),
+            };
             d.error(
                 s.cpu_pos,
                 format!(
-                    "service \"{}\": Fargate has no size cpu = {}, memory = {}{where_}; with cpu = {} memory is {}",
-                    s.name, s.cpu, s.memory, s.cpu, fargate_memory_hint(s.cpu)
+                    "service \"{}\": Fargate has no size cpu = {}, memory = {}{where_}; {hint}",
+                    s.name, s.cpu, s.memory
                 ),
             );
         }
@@ -934,11 +963,13 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
             }
         }
         for (k, v) in &e.tags {
-            if app.tags.get(k) == Some(v) {
+            let own = app.tags.get(k) != Some(v) || app.tag_pos.get(k) != e.tag_pos.get(k);
+            if !own {
                 continue; // the app's own tag, reported once at the app
             }
             if let Some(problem) = tag_problem(k, v) {
-                d.error(env.pos, format!("{problem}{where_}"));
+                let at = e.tag_pos.get(k).copied().unwrap_or(env.pos);
+                d.error(at, format!("{problem}{where_}"));
             }
         }
         if let Some(dns) = &e.dns {
@@ -955,8 +986,8 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
 /// letters, digits, spaces and `_ . : / = + - @` (IAM, ECS and Elastic Load Balancing refuse
 /// anything else when the resource is created).
 fn tag_problem(key: &str, value: &str) -> Option<String> {
-    const RULE: &str = "keys 1-128 characters, not starting with \"aws:\"; values at most 256";
-    let shown = key.escape_debug().to_string();
+    const RULE: &str = "keys 1-128 characters, not starting with \"aws:\"; values at most 256 characters";
+    let shown = crate::diag::escape(key);
     if key.is_empty() || key.chars().count() > 128 || key.to_ascii_lowercase().starts_with("aws:") {
         return Some(format!("tag \"{shown}\" is not a valid AWS tag ({RULE})"));
     }

@@ -1,4 +1,4 @@
-# expect: 3:5 tag "team", line break, letters, digits
+# expect: 30:5 tag "team", line break, letters, digits
 # a tag value with a line break, which IAM, ECS and ELB refuse
 app "shop" {
   region = "eu-west-1"
