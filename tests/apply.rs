@@ -48,8 +48,7 @@ impl Target {
 /// They are listed, not run, unless a filter names them or `TFBLUEPRINT_APPLY_KNOWN_GAPS=1` (each
 /// costs minutes of CI time); when they run, their failure does not fail the run, and one that
 /// passes is reported so that it can leave this list. Every other environment must pass.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 fn known_gap(label: &str) -> Option<&'static str> {
     KNOWN_GAPS

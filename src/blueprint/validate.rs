@@ -120,8 +120,6 @@ fn check_immutable_tags(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     }
 }
 
-/// Tag limits of AWS, in characters.
-
 fn name_ok(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
@@ -986,7 +984,8 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
 /// letters, digits, spaces and `_ . : / = + - @` (IAM, ECS and Elastic Load Balancing refuse
 /// anything else when the resource is created).
 fn tag_problem(key: &str, value: &str) -> Option<String> {
-    const RULE: &str = "keys 1-128 characters, not starting with \"aws:\"; values at most 256 characters";
+    const RULE: &str =
+        "keys 1-128 characters, not starting with \"aws:\"; values at most 256 characters";
     let shown = crate::diag::escape(key);
     if key.is_empty() || key.chars().count() > 128 || key.to_ascii_lowercase().starts_with("aws:") {
         return Some(format!("tag \"{shown}\" is not a valid AWS tag ({RULE})"));
