@@ -15,6 +15,13 @@ runs; peak memory is the child's maximum resident set size as the kernel reports
 (the figure `/usr/bin/time -v` prints). Runs of a command and of its floors are interleaved so
 that a busy disk hurts both alike. Growth: check over N/4, N/2 and N blueprints, interleaved, to
 show that the time per blueprint stays flat.
+
+Large: with BENCH_LARGE=K (bench/run.sh sets 10000; 0 leaves it out), K blueprints more are
+generated into an empty folder and checked once each, next to `cp -r` and `diff -r` of the same
+tree, with the peak memory of each: memory must not grow with the number of files, and the
+ratios show how close generate and check come to copying and comparing the tree. Then one
+blueprint with 100,000 tags, which the loader refuses (a body, object or list holds at most
+2,000 items) in linear time.
 """
 
 import os
@@ -96,11 +103,11 @@ def make_blueprints(folder, n, changed=None):
     assert cidr in src, "tests/blueprints/full-stack.hcl changed: update bench/bench.py"
     os.makedirs(folder)
     for i in range(n):
-        name = f"app-{i:04d}"
+        name = f"app-{i:05d}" if n > 9999 else f"app-{i:04d}"
         text = (
             src.replace("full-stack", name)
             .replace("example.com", f"{name}.example.com")
-            .replace(cidr, f'cidr         = "10.{i // 4}.{(i % 4) * 64}.0/18"')
+            .replace(cidr, f'cidr         = "10.{(i % 1024) // 4}.{(i % 4) * 64}.0/18"')
         )
         if i == changed:
             text = text.replace("desired_count = 4", "desired_count = 5")
@@ -196,6 +203,45 @@ def main():
         per = [(max(1, n // 4), growth["quarter"][0]), (max(1, n // 2), growth["half"][0]), (n, growth["full"][0])]
         print("Growth, `check` over the first k blueprints of the same tree (runs interleaved): " + ", ".join(
             f"{k}: {t:.2f} s ({t / k * 1000:.1f} ms per blueprint)" for k, t in per) + ".")
+        large = int(os.environ.get("BENCH_LARGE", "0"))
+        if large:
+            for d in ["bps-large", "large", "large2", "large-gen", "large-copy"]:
+                shutil.rmtree(os.path.join(base, d), ignore_errors=True)
+            make_blueprints(os.path.join(base, "bps-large"), large)
+            run([tfb, "generate", "bps-large", "--out", "large"], base)
+            subprocess.run(["cp", "-r", "large", "large2"], cwd=base, check=True)
+            lfiles = count_files(os.path.join(base, "large"))
+            lsize = subprocess.run(["du", "-sm", "--apparent-size", "large"], cwd=base, check=True,
+                                   capture_output=True, text=True).stdout.split()[0]
+            runs = int(os.environ.get("BENCH_LARGE_RUNS", "1"))
+            big = measure({
+                "generate": ([tfb, "generate", "bps-large", "--out", "large-gen"], rm(os.path.join(base, "large-gen")), (0,)),
+                "cp -r": (["cp", "-r", "large", "large-copy"], rm(os.path.join(base, "large-copy")), (0,)),
+            }, base, runs=runs)
+            big.update(measure({
+                "check": ([tfb, "check", "bps-large", "--out", "large"], None, (0,)),
+                "diff -r": (["diff", "-r", "large", "large2"], None, (0,)),
+            }, base, runs=runs))
+            print(f"\nLarge: {large} blueprints -> {lfiles} files, {lsize} MB; {runs} run(s) each, interleaved.\n")
+            print("| Command | Wall time | Peak memory | Ratio |")
+            print("|---|---:|---:|---:|")
+            g, c = big["generate"], big["check"]
+            print(f"| `tfblueprint generate` (empty) | {g[0]:.1f} s | {g[1]:.0f} MB | {g[0] / big['cp -r'][0]:.2f}x `cp -r` |")
+            print(f"| `cp -r` | {big['cp -r'][0]:.1f} s | {big['cp -r'][1]:.0f} MB | |")
+            print(f"| `tfblueprint check` (in sync) | {c[0]:.1f} s | {c[1]:.0f} MB | {c[0] / big['diff -r'][0]:.2f}x `diff -r` |")
+            print(f"| `diff -r` | {big['diff -r'][0]:.1f} s | {big['diff -r'][1]:.0f} MB | |")
+            for d in ["bps-large", "large", "large2", "large-gen", "large-copy"]:
+                shutil.rmtree(os.path.join(base, d), ignore_errors=True)
+
+            tags_dir = os.path.join(base, "tags")
+            shutil.rmtree(tags_dir, ignore_errors=True)
+            os.makedirs(tags_dir)
+            src = open(os.path.join(ROOT, "tests", "blueprints", "minimal.hcl")).read()
+            tags = "\n".join(f'    "k{i}" = "v{i}"' for i in range(100000))
+            with open(os.path.join(tags_dir, "tags.hcl"), "w") as f:
+                f.write(src.replace('region = "eu-west-1"', 'region = "eu-west-1"\n  tags = {\n' + tags + '\n  }'))
+            t, m = run([tfb, "validate", "tags"], base, ok=(2,))
+            print(f"\nOne blueprint with 100,000 tags: `tfblueprint validate` refuses it in {t * 1000:.0f} ms, peak memory {m:.0f} MB.")
     finally:
         if own:
             shutil.rmtree(base, ignore_errors=True)

@@ -7,7 +7,10 @@
 #   BENCH_RUNS=5 bash bench/run.sh   runs per measurement (default 3, the median is reported)
 #   BENCH_DIR=/some/dir              where the blueprints and trees go (default: a temp folder,
 #                                    removed at the end)
+#   BENCH_LARGE=10000                the large run: generate and check of this many blueprints
+#                                    (default 10000; 0 leaves it out), with their peak memory
+#                                    and the ratios to cp -r and diff -r
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-exec python3 bench/bench.py "${1:-1000}"
+BENCH_LARGE="${BENCH_LARGE:-10000}" exec python3 bench/bench.py "${1:-1000}"

@@ -9,7 +9,7 @@
 
 use crate::Result;
 use crate::generate::{Loaded, Renderers, render_app};
-use crate::output::sync::{self, Staged, SyncPlan};
+use crate::output::sync::{self, Staging, SyncPlan};
 use crate::progress::Progress;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -90,12 +90,12 @@ where
 }
 
 /// What a command does with each app's files once they are compared with the output folder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+#[derive(Clone, Copy)]
+pub enum Mode<'a> {
     /// Compare only: nothing is written, not even a temporary file.
     Check,
-    /// Stage the new contents (see [`sync::stage`]); `force` as given to `generate`.
-    Generate { force: bool },
+    /// Stage the new contents (see [`Staging::stage`]); `force` as given to `generate`.
+    Generate { force: bool, staging: &'a Staging },
 }
 
 /// What rendering every blueprint and comparing it with the output folder found.
@@ -103,18 +103,21 @@ pub enum Mode {
 pub struct Outcome {
     /// The number of apps.
     pub apps: usize,
-    /// Every difference, as [`sync::plan`] reports it, of all apps. With
-    /// [`Mode::Generate`] the contents are left out of it: they are staged instead.
+    /// The differences, as [`sync::plan`] reports them, of all apps. With
+    /// [`Mode::Generate`] only the edited files and the foreign ones are kept, without their
+    /// contents (which are staged instead): memory does not grow with the output.
     pub plan: SyncPlan,
-    /// The staged writes ([`Mode::Generate`] only): commit or discard them.
-    pub staged: Staged,
+    /// The number of files created, updated and removed.
+    pub created: usize,
+    pub updated: usize,
+    pub removed: usize,
 }
 
 /// Renders every blueprint (as [`crate::generate::load_all`] gives them: one per app) and
 /// compares its files with `out`, one blueprint per task on every core. Each task drops the
 /// app's rendered files once compared (or staged), so memory holds the differences and not
-/// the whole output. The result does not depend on the number of threads. On an error nothing
-/// stays staged.
+/// the whole output. The result does not depend on the number of threads. On an error the
+/// caller discards the staging.
 pub fn plan_all(
     renderers: &Renderers,
     out: &Path,
@@ -125,44 +128,25 @@ pub fn plan_all(
     let within = threads_within(loaded.len());
     let failed = AtomicBool::new(false);
     let refused = AtomicBool::new(false);
-    let results = map(
-        loaded,
-        threads(),
-        |one| -> Option<Result<(SyncPlan, Staged)>> {
-            if failed.load(Ordering::Relaxed) {
-                return None;
+    let results = map(loaded, threads(), |one| -> Option<Result<SyncPlan>> {
+        if failed.load(Ordering::Relaxed) {
+            return None;
+        }
+        let result = (|| -> Result<SyncPlan> {
+            let app = render_app(renderers.for_app(one), one, within)?;
+            let mut plan = sync::plan(out, &app)?;
+            drop(app);
+            if let Mode::Generate { force, staging } = mode {
+                stage(&mut plan, force, staging, &refused, within)?;
             }
-            let result = (|| -> Result<(SyncPlan, Staged)> {
-                let app = render_app(renderers.for_app(one), one, within)?;
-                let mut plan = sync::plan(out, &app)?;
-                drop(app);
-                let mut staged = Staged::default();
-                if let Mode::Generate { force } = mode {
-                    if !plan.foreign.is_empty() || (!force && plan.changes.iter().any(|c| c.edited))
-                    {
-                        refused.store(true, Ordering::Relaxed);
-                    }
-                    // A refused run writes nothing: stop staging once a refusal is known.
-                    if !refused.load(Ordering::Relaxed) {
-                        staged = sync::stage(out, &plan, within)?;
-                    }
-                    for c in &mut plan.changes {
-                        c.old = None;
-                        c.new = None;
-                    }
-                    for (_, text) in &mut plan.manifests {
-                        *text = String::new();
-                    }
-                }
-                Ok((plan, staged))
-            })();
-            if result.is_err() {
-                failed.store(true, Ordering::Relaxed);
-            }
-            progress.tick();
-            Some(result)
-        },
-    );
+            Ok(plan)
+        })();
+        if result.is_err() {
+            failed.store(true, Ordering::Relaxed);
+        }
+        progress.tick();
+        Some(result)
+    });
     let mut outcome = Outcome {
         apps: loaded.len(),
         ..Outcome::default()
@@ -170,23 +154,70 @@ pub fn plan_all(
     let mut error = None;
     for result in results.into_iter().flatten() {
         match result {
-            Ok((mut plan, staged)) => {
-                outcome.plan.changes.append(&mut plan.changes);
-                outcome.plan.foreign.append(&mut plan.foreign);
-                outcome.plan.manifests.append(&mut plan.manifests);
-                outcome.staged.append(staged);
-            }
+            Ok(plan) => outcome.add(plan),
             Err(e) => {
                 error.get_or_insert(e);
             }
         }
     }
     if let Some(e) = error {
-        outcome.staged.discard(out);
         return Err(e);
     }
     outcome.plan.changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(outcome)
+}
+
+/// Stages one app's plan unless the run is refused (a refused run writes nothing: staging
+/// stops once a refusal is known), then drops the contents and every change that is not
+/// edited, keeping the counts.
+pub fn stage(
+    plan: &mut SyncPlan,
+    force: bool,
+    staging: &Staging,
+    refused: &AtomicBool,
+    within: usize,
+) -> Result<()> {
+    if !plan.foreign.is_empty() || (!force && plan.changes.iter().any(|c| c.edited)) {
+        refused.store(true, Ordering::Relaxed);
+    }
+    if !refused.load(Ordering::Relaxed) {
+        staging.stage(plan, within)?;
+    }
+    let count = |a: sync::Action| plan.changes.iter().filter(|c| c.action == a).count();
+    plan.counts = Some([
+        count(sync::Action::Create),
+        count(sync::Action::Update),
+        count(sync::Action::Delete),
+    ]);
+    plan.changes.retain(|c| c.edited);
+    for c in &mut plan.changes {
+        c.old = None;
+        c.new = None;
+    }
+    for m in &mut plan.manifests {
+        m.text = String::new();
+    }
+    Ok(())
+}
+
+impl Outcome {
+    /// Adds one app's plan.
+    pub fn add(&mut self, mut plan: SyncPlan) {
+        let [c, u, r] = plan.counts.take().unwrap_or_else(|| {
+            let count = |a: sync::Action| plan.changes.iter().filter(|c| c.action == a).count();
+            [
+                count(sync::Action::Create),
+                count(sync::Action::Update),
+                count(sync::Action::Delete),
+            ]
+        });
+        self.created += c;
+        self.updated += u;
+        self.removed += r;
+        self.plan.changes.append(&mut plan.changes);
+        self.plan.foreign.append(&mut plan.foreign);
+        self.plan.manifests.append(&mut plan.manifests);
+    }
 }
 
 #[cfg(test)]

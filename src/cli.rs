@@ -27,6 +27,13 @@ pub enum Command {
         /// Overwrite generated files that were edited by hand.
         #[arg(long)]
         force: bool,
+        /// Remove the app folders (with a tfblueprint manifest) that no blueprint of this run
+        /// produces.
+        #[arg(long)]
+        prune: bool,
+        /// Fail at once if another run holds the output folder, instead of waiting.
+        #[arg(long)]
+        no_wait: bool,
         #[command(flatten)]
         templates: TemplatesArg,
         #[command(flatten)]
@@ -38,6 +45,9 @@ pub enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, short, default_value = "generated")]
         out: PathBuf,
+        /// Fail at once if a generate run holds the output folder, instead of waiting.
+        #[arg(long)]
+        no_wait: bool,
         #[command(flatten)]
         templates: TemplatesArg,
         #[command(flatten)]
@@ -58,6 +68,9 @@ pub enum Command {
         /// Compare with the output as committed at this git revision instead of the files on disk.
         #[arg(long)]
         base: Option<String>,
+        /// Fail at once if a generate run holds the output folder, instead of waiting.
+        #[arg(long)]
+        no_wait: bool,
         /// Markdown only: keep the report within N bytes (a pull-request comment holds at most
         /// 65,536 characters); what is left off is counted at the end.
         #[arg(long, value_name = "N")]

@@ -65,12 +65,58 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Blueprint values and file names reach the terminal with their control characters
+        // escaped: a message is one line and cannot move the cursor or recolour the screen.
         write!(
             f,
             "{}:{}:{}: {}",
-            self.file, self.pos.line, self.pos.col, self.message
+            escape_controls(&self.file),
+            self.pos.line,
+            self.pos.col,
+            escape_controls(&self.message)
         )
     }
+}
+
+/// Whether `c` could change how a terminal shows the text around it: a control character, a
+/// Unicode line or paragraph separator, or a bidirectional override.
+fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// `s` with every [`unsafe_char`] written as an escape (`\n`, `\t`, `\u{1b}`).
+pub fn escape_controls(s: &str) -> String {
+    if !s.chars().any(unsafe_char) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            if c.escape_debug().len() > 1 {
+                out.extend(c.escape_debug());
+            } else {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A blueprint value as it is quoted in a message: control characters, quotes and backslashes
+/// escaped as in an HCL string.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    escape_controls(&out)
 }
 
 /// The errors found in one file, in source order.
@@ -94,6 +140,10 @@ impl Diagnostics {
             pos,
             message: message.into(),
         });
+    }
+
+    pub fn push(&mut self, diag: Diagnostic) {
+        self.items.push(diag);
     }
 
     pub fn len(&self) -> usize {

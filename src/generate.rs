@@ -4,16 +4,19 @@ use crate::batch;
 use crate::blueprint::{self, Blueprint};
 use crate::cli::{Command, DiffFormat};
 use crate::model::{self, AppModel};
+use crate::output::lock;
 use crate::output::manifest::{Manifest, sha256};
-use crate::output::sync::{self, Action, AppOutput};
+use crate::output::sync::{self, Action, AppOutput, Recovered, Staging};
 use crate::progress::Progress;
 use crate::render::{RenderedFile, Renderer};
 use crate::{Error, Result};
 use anyhow::{Context, anyhow};
 use minijinja::Value;
 use serde_json::json;
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 pub fn dispatch(command: Command) -> Result<()> {
     match command {
@@ -21,21 +24,25 @@ pub fn dispatch(command: Command) -> Result<()> {
             paths,
             out,
             force,
+            prune,
+            no_wait,
             templates,
             progress,
-        } => generate(&paths, &out, force, &templates, progress),
+        } => generate(&paths, &out, force, prune, no_wait, &templates, progress),
         Command::Check {
             paths,
             out,
+            no_wait,
             templates,
             progress,
-        } => check(&paths, &out, &templates, progress),
+        } => check(&paths, &out, no_wait, &templates, progress),
         Command::Diff {
             paths,
             out,
             exit_code,
             format,
             base,
+            no_wait,
             max_bytes,
             templates,
             progress,
@@ -47,6 +54,7 @@ pub fn dispatch(command: Command) -> Result<()> {
                 format,
                 base: base.as_deref(),
                 max_bytes,
+                no_wait,
             },
             &templates,
             progress,
@@ -95,35 +103,66 @@ pub fn dispatch(command: Command) -> Result<()> {
     }
 }
 
-/// The blueprint files named by `paths`: files as given, folders searched for `*.hcl`.
+/// Why `path` cannot be read as a blueprint, if it cannot: missing, a link that leads nowhere
+/// (dangling or a loop), or not a regular file (a FIFO, a device such as /dev/null).
+fn not_a_blueprint(path: &Path) -> Option<String> {
+    let shown = crate::diag::escape_controls(&path.display().to_string());
+    match (std::fs::symlink_metadata(path), std::fs::metadata(path)) {
+        (Err(_), _) => Some(format!(
+            "{shown} does not exist; give a blueprint file or a folder of them"
+        )),
+        (Ok(_), Err(e)) => Some(format!(
+            "{shown} is a symbolic link that leads nowhere ({}); give a blueprint file or a folder of them",
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                "a loop of links".to_string()
+            } else {
+                e.to_string()
+            }
+        )),
+        (Ok(_), Ok(m)) if m.is_file() || m.is_dir() => None,
+        (Ok(_), Ok(_)) => Some(format!(
+            "{shown} is not a regular file (a FIFO, socket or device); give a blueprint file or a folder of them"
+        )),
+    }
+}
+
+/// The blueprint files named by `paths`: files as given, folders searched for `*.hcl` (links
+/// to files included; links to folders are not followed).
 pub fn find_blueprints(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for path in paths {
+        if let Some(why) = not_a_blueprint(path) {
+            return Err(anyhow!(why).into());
+        }
         if path.is_dir() {
-            let mut in_dir: Vec<PathBuf> = walkdir::WalkDir::new(path)
+            let mut in_dir = Vec::new();
+            for e in walkdir::WalkDir::new(path)
                 .sort_by_file_name()
                 .into_iter()
                 .filter_entry(|e| {
                     e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
                 })
                 .filter_map(|e| e.ok())
-                .filter(|e| {
-                    e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "hcl")
-                })
-                .map(|e| e.into_path())
-                .collect();
+            {
+                if e.path().extension().is_none_or(|x| x != "hcl") {
+                    continue;
+                }
+                if e.file_type().is_symlink() {
+                    match not_a_blueprint(e.path()) {
+                        None if e.path().is_file() => in_dir.push(e.into_path()),
+                        None => {} // a link to a folder named *.hcl
+                        Some(why) => return Err(anyhow!(why).into()),
+                    }
+                } else if e.file_type().is_file() {
+                    in_dir.push(e.into_path());
+                }
+            }
             if in_dir.is_empty() {
                 return Err(anyhow!("no blueprint (*.hcl) found in {}", path.display()).into());
             }
             found.append(&mut in_dir);
-        } else if path.is_file() {
-            found.push(path.clone());
         } else {
-            return Err(anyhow!(
-                "{} does not exist; give a blueprint file or a folder of them",
-                path.display()
-            )
-            .into());
+            found.push(path.clone());
         }
     }
     Ok(found)
@@ -145,8 +184,8 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>> {
     let files = find_blueprints(paths)?;
     let results = batch::map(&files, batch::threads(), |path| {
         let display = path.display().to_string();
-        let src = std::fs::read_to_string(path).with_context(|| format!("reading {display}"))?;
-        anyhow::Ok((blueprint::load_str(&src, &display), sha256(src.as_bytes())))
+        let src = std::fs::read(path).with_context(|| format!("reading {display}"))?;
+        anyhow::Ok((blueprint::load_bytes(&src, &display), sha256(&src)))
     });
     let mut loaded: Vec<Loaded> = Vec::new();
     let mut diags = Vec::new();
@@ -409,94 +448,236 @@ fn env_value(env: &model::EnvRoot) -> Value {
     }
 }
 
+/// The lock `check` and `diff` hold while they read the output folder (none when it does not
+/// exist: there is nothing to read).
+fn shared_lock(out: &Path, no_wait: bool) -> Result<Option<lock::Lock>> {
+    if !out.is_dir() {
+        return Ok(None);
+    }
+    Ok(Some(lock::acquire(
+        out,
+        lock::Mode::Shared,
+        !no_wait,
+        || {
+            eprintln!(
+                "waiting for the tfblueprint run that is writing {} to finish...",
+                out.display()
+            )
+        },
+    )?))
+}
+
+/// The names of the apps of a run.
+fn app_names(loaded: &[Loaded]) -> BTreeSet<String> {
+    loaded
+        .iter()
+        .map(|l| l.blueprint.app.name.clone())
+        .collect()
+}
+
+fn list(out: &Path, paths: impl Iterator<Item = impl AsRef<str>>) -> String {
+    paths
+        .map(|p| format!("  {}", out.join(p.as_ref()).display()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn generate(
     paths: &[PathBuf],
     out: &Path,
     force: bool,
+    prune: bool,
+    no_wait: bool,
     templates: &crate::cli::TemplatesArg,
     progress: crate::cli::ProgressArg,
 ) -> Result<()> {
     let (loaded, renderers) = load_for_rendering(paths, templates)?;
-    let progress = Progress::new(loaded.len(), progress.quiet, "generating");
-    // Finish (or clean up after) a run that was interrupted, so that the plan sees whole files.
-    if sync::recover(out)? {
-        eprintln!(
-            "note: finished the interrupted previous run in {}",
-            out.display()
-        );
+    // The output folder exists while the run holds its lock; a run that writes nothing leaves
+    // no folder it created.
+    let mut made = Vec::new();
+    let mut dir = out.to_path_buf();
+    while !dir.as_os_str().is_empty() && std::fs::symlink_metadata(&dir).is_err() {
+        made.push(dir.clone());
+        dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
     }
-    // Every app is rendered, compared and staged; nothing is replaced before the commit below.
-    let outcome = batch::plan_all(
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let result = generate_locked(
+        &loaded,
         &renderers,
         out,
-        &loaded,
-        batch::Mode::Generate { force },
-        &progress,
+        GenerateOptions {
+            force,
+            prune,
+            no_wait,
+            quiet: progress.quiet,
+        },
     );
-    progress.finish();
-    let batch::Outcome { apps, plan, staged } = outcome?;
+    for d in &made {
+        if std::fs::remove_dir(d).is_err() {
+            break;
+        }
+    }
+    result
+}
+
+/// What `generate` was asked to do, beside the blueprints and the output folder.
+#[derive(Clone, Copy)]
+struct GenerateOptions {
+    force: bool,
+    prune: bool,
+    no_wait: bool,
+    /// `--quiet`: no progress line.
+    quiet: bool,
+}
+
+fn generate_locked(
+    loaded: &[Loaded],
+    renderers: &Renderers,
+    out: &Path,
+    options: GenerateOptions,
+) -> Result<()> {
+    let GenerateOptions {
+        force,
+        prune,
+        no_wait,
+        quiet,
+    } = options;
+    let _lock = lock::acquire(out, lock::Mode::Exclusive, !no_wait, || {
+        eprintln!(
+            "waiting for another tfblueprint run in {} to finish...",
+            out.display()
+        )
+    })?;
+    // Finish (or clean up after) a run that was interrupted, so that the plan sees whole files.
+    match sync::recover(out)? {
+        Recovered::Nothing | Recovered::RolledBack => {}
+        Recovered::Finished(done) => eprintln!(
+            "note: finished the interrupted previous run in {}: {} file{} written, {} removed",
+            out.display(),
+            done.written,
+            if done.written == 1 { "" } else { "s" },
+            done.removed
+        ),
+        Recovered::Conflicts(paths) => {
+            return Err(Error::Refused(anyhow!(
+                "a previous generate run in {out} was interrupted after its commit point, and these files changed since: finishing it would replace them. Move them away (keep a copy of your changes) and run generate again to finish that run; or remove {journal} to abandon it (the files it already replaced keep their new content); nothing was written:\n{list}",
+                out = out.display(),
+                journal = out.join(sync::JOURNAL).display(),
+                list = list(out, paths.iter()),
+            )));
+        }
+    }
+    // Every app is rendered, compared and staged; nothing is replaced before the commit below.
+    let staging = Staging::new(out);
+    let planned = (|| -> Result<_> {
+        let progress = Progress::new(loaded.len(), quiet, "generating");
+        let outcome = batch::plan_all(
+            renderers,
+            out,
+            loaded,
+            batch::Mode::Generate {
+                force,
+                staging: &staging,
+            },
+            &progress,
+        );
+        progress.finish();
+        let mut outcome = outcome?;
+        let orphans = sync::orphans(out, &app_names(loaded))?;
+        let refused = AtomicBool::new(
+            !outcome.plan.foreign.is_empty() || (!force && !outcome.plan.edited().is_empty()),
+        );
+        let mut pruned = 0;
+        if prune {
+            for (app, manifest) in &orphans {
+                let mut plan = sync::plan_prune(out, app, manifest)?;
+                batch::stage(&mut plan, force, &staging, &refused, batch::threads())?;
+                outcome.add(plan);
+                pruned += 1;
+            }
+        }
+        Ok((outcome, orphans, pruned))
+    })();
+    let (outcome, orphans, pruned) = match planned {
+        Ok(p) => p,
+        Err(e) => {
+            staging.discard();
+            return Err(e);
+        }
+    };
+    let plan = &outcome.plan;
     if !plan.foreign.is_empty() {
-        staged.discard(out);
-        let list = plan
-            .foreign
-            .iter()
-            .map(|p| format!("  {}", out.join(p).display()))
-            .collect::<Vec<_>>()
-            .join("\n");
+        staging.discard();
         return Err(Error::Refused(anyhow!(
-            "these files were not written by tfblueprint and stand where generated files go; move them away (not even --force overwrites them); nothing was written:\n{list}"
+            "these files were not written by tfblueprint and stand where generated files go; move them away (not even --force overwrites them); nothing was written:\n{}",
+            list(out, plan.foreign.iter())
         )));
     }
     let edited = plan.edited();
     if !edited.is_empty() && !force {
-        staged.discard(out);
-        let list = edited
-            .iter()
-            .map(|c| format!("  {}", out.join(&c.path).display()))
-            .collect::<Vec<_>>()
-            .join("\n");
+        staging.discard();
         return Err(Error::Refused(anyhow!(
-            "these generated files were edited by hand; generate would {} them. Put your changes in the blueprint or in an override.tf beside them, or run with --force to discard them; nothing was written:\n{list}",
+            "these generated files were edited by hand; generate would {} them. Put your changes in the blueprint or in an override.tf beside them, or run with --force to discard them; nothing was written:\n{}",
             if edited.iter().all(|c| c.action == Action::Delete) {
                 "remove"
             } else {
                 "overwrite"
-            }
+            },
+            list(out, edited.iter().map(|c| c.path.as_str()))
         )));
     }
-    sync::commit(out, staged)?;
-    let count = |a: Action| plan.changes.iter().filter(|c| c.action == a).count();
-    println!(
+    staging.commit()?;
+    let apps = outcome.apps;
+    print!(
         "{} app{} in {}: {} created, {} updated, {} removed",
         apps,
         if apps == 1 { "" } else { "s" },
         out.display(),
-        count(Action::Create),
-        count(Action::Update),
-        count(Action::Delete)
+        outcome.created,
+        outcome.updated,
+        outcome.removed
     );
+    if pruned > 0 {
+        print!(
+            "; {pruned} app folder{} of no blueprint of this run pruned",
+            if pruned == 1 { "" } else { "s" }
+        );
+    }
+    println!();
+    if !prune {
+        for (app, m) in &orphans {
+            eprintln!(
+                "note: {} was generated from {}, which is not part of this run; `tfblueprint generate --prune` removes it",
+                out.join(app).display(),
+                crate::diag::escape(&m.blueprint)
+            );
+        }
+    }
     Ok(())
 }
 
 fn check(
     paths: &[PathBuf],
     out: &Path,
+    no_wait: bool,
     templates: &crate::cli::TemplatesArg,
     progress: crate::cli::ProgressArg,
 ) -> Result<()> {
     let (loaded, renderers) = load_for_rendering(paths, templates)?;
+    let _lock = shared_lock(out, no_wait)?;
     let progress = Progress::new(loaded.len(), progress.quiet, "checking");
     let outcome = batch::plan_all(&renderers, out, &loaded, batch::Mode::Check, &progress);
     progress.finish();
     let batch::Outcome { apps, plan, .. } = outcome?;
-    if out.join(sync::JOURNAL).exists() {
+    if sync::interrupted(out)? {
         println!(
-            "a generate run in {} was interrupted; run `tfblueprint generate` to finish it",
+            "a generate run in {} was interrupted; run `tfblueprint generate` to finish it or clean up after it",
             out.display()
         );
         return Err(Error::Changes);
     }
-    if plan.in_sync() {
+    let orphans = sync::orphans(out, &app_names(&loaded))?;
+    if plan.in_sync() && orphans.is_empty() {
         println!(
             "{} app{} in sync in {}",
             apps,
@@ -523,9 +704,17 @@ fn check(
         );
     }
     if plan.changes.is_empty() && plan.foreign.is_empty() {
-        for (p, _) in &plan.manifests {
-            let _ = writeln!(stdout, "stale: {}", out.join(p).display());
+        for m in &plan.manifests {
+            let _ = writeln!(stdout, "stale: {}", out.join(&m.path).display());
         }
+    }
+    for (app, m) in &orphans {
+        let _ = writeln!(
+            stdout,
+            "produced by no blueprint of this run: {} (generated from {}; `tfblueprint generate --prune` removes it)",
+            out.join(app).display(),
+            crate::diag::escape(&m.blueprint)
+        );
     }
     let _ = writeln!(
         stdout,
@@ -540,6 +729,8 @@ struct DiffOptions<'a> {
     format: DiffFormat,
     base: Option<&'a str>,
     max_bytes: Option<usize>,
+    /// Fail at once if a generate run holds the output folder.
+    no_wait: bool,
 }
 
 fn diff_cmd(
@@ -554,6 +745,7 @@ fn diff_cmd(
         format,
         base,
         max_bytes,
+        no_wait,
     } = options;
     if max_bytes.is_some() && format != DiffFormat::Markdown {
         return Err(anyhow!("--max-bytes applies to --format markdown only").into());
@@ -568,6 +760,7 @@ fn diff_cmd(
         .into());
     }
     let (loaded, renderers) = load_for_rendering(paths, templates)?;
+    let _lock = shared_lock(out, no_wait)?;
     let progress = Progress::new(loaded.len(), progress.quiet, "comparing");
     let (label, base) = match base {
         Some(rev) => (

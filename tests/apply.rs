@@ -48,36 +48,7 @@ impl Target {
 /// They are listed, not run, unless a filter names them or `TFBLUEPRINT_APPLY_KNOWN_GAPS=1` (each
 /// costs minutes of CI time); when they run, their failure does not fail the run, and one that
 /// passes is reported so that it can leave this list. Every other environment must pass.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "magento/",
-        "moto lacks ElastiCache CreateCacheParameterGroup and CreateUserGroup, EFS PutBackupPolicy and Auto Scaling StartInstanceRefresh; the bastion's CreateAutoScalingGroup answers MissingParameter",
-    ),
-    (
-        "ecs-platform/",
-        "a plan after apply updates the EC2 capacity's launch template and Auto Scaling group",
-    ),
-    ("websight/", "not yet through apply (EFS backup policy)"),
-    (
-        "accurate-video/",
-        "did not converge before the RDS and Cloud Map gaps were filled; not yet confirmed since",
-    ),
-    ("bridge-hosts/", "EC2 capacity, as ecs-platform"),
-    ("spot-api/", "not yet run to the end on the emulator"),
-    ("data-tier/", "ElastiCache and EFS gaps, as magento"),
-    ("full-stack/", "ElastiCache and EFS gaps, as magento"),
-    ("hostile/", "not yet run to the end on the emulator"),
-    ("kms-app/", "not yet run to the end on the emulator"),
-    ("netcheck/", "not yet run to the end on the emulator"),
-    (
-        "serverless-mysql/",
-        "not yet run to the end on the emulator",
-    ),
-    (
-        "scenario destroy-twice",
-        "not yet run to the end on the emulator (serverless-mysql)",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 fn known_gap(label: &str) -> Option<&'static str> {
     KNOWN_GAPS

@@ -59,6 +59,29 @@ fn literal(s: &str) -> String {
     out
 }
 
+/// Strings AWS takes as tags (letters, digits, spaces and `_ . : / = + - @` in any script),
+/// biased towards what is still special to HCL or Markdown among them.
+fn tag_string() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("=".to_string()),
+        Just(":".to_string()),
+        Just("/".to_string()),
+        Just("+".to_string()),
+        Just("-".to_string()),
+        Just("@".to_string()),
+        Just("_".to_string()),
+        Just(".".to_string()),
+        Just(" ".to_string()),
+        Just("\u{a0}".to_string()),
+        Just("\u{2028}".to_string()),
+        Just("\u{3000}".to_string()),
+        Just("Zürich 東京 Ελληνικά".to_string()),
+        Just("EOT".to_string()),
+        "[a-zA-Z0-9 ]{0,4}",
+    ];
+    prop::collection::vec(piece, 0..8).prop_map(|v| v.concat())
+}
+
 #[derive(Debug, Clone)]
 struct Values {
     description: String,
@@ -72,9 +95,9 @@ struct Values {
 fn values() -> impl Strategy<Value = Values> {
     (
         hostile_string(),
-        hostile_string(),
-        hostile_string(),
-        hostile_string(),
+        tag_string(),
+        tag_string(),
+        tag_string(),
         hostile_string(),
         hostile_string(),
     )
@@ -89,8 +112,8 @@ fn values() -> impl Strategy<Value = Values> {
                 command,
             },
         )
-        .prop_filter("tag values are at most 256 bytes", |v| {
-            v.tag.len() <= 256 && v.env_tag.len() <= 256 && v.tag_key.len() <= 128
+        .prop_filter("tag values are at most 256 characters", |v| {
+            v.tag.chars().count() <= 256 && v.env_tag.chars().count() <= 256
         })
 }
 

@@ -6,6 +6,8 @@ mod bad_input;
 mod commands;
 mod day2;
 mod day2_access;
+mod hardening;
+mod hardening_input;
 mod hostile;
 mod no_panic;
 mod output;

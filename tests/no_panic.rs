@@ -237,9 +237,33 @@ fn known_hard_inputs_do_not_panic() {
         "app \"\" {}",
         "app \"x\" {",
         "\u{feff}app \"x\" {}",
+        "app \"x\" {\n  region = \"eu-west-1\"\n  network {\n    cidr = \"\"\n    azs  = [\"eu-west-1a\", \"eu-west-1b\"]\n  }\n}\n",
+        "app \"x\" {\n  region = \"eu-west-1\"\n  network {\n    cidr = \"10.0.0.0/016\"\n    azs  = [\"eu-west-1a\", \"eu-west-1b\"]\n  }\n}\n",
         "app \"x\" { region = \"eu-west-1\" network { cidr = \"10.0.0.0/33\" azs = [] } }",
         "app \"x\" {\n  region = \"eu-west-1\"\n  network {\n    cidr = \"10.0.0.0/16\"\n    azs  = [\"eu-west-1a\"]\n  }\n  service \"s\" {\n    cpu = 99999999999999999999\n  }\n}\n",
     ] {
         load_and_render(src);
     }
+}
+
+/// Item 6 of the hardening pass: every string attribute of every seed blueprint set to the
+/// empty string (once `cidr = ""` passed validation and panicked in generate) is rejected or
+/// renders, and never panics.
+#[test]
+fn an_empty_string_in_any_attribute_of_any_seed_never_panics() {
+    let mut cases = 0;
+    for seed in SEEDS.iter() {
+        let mut at = 0;
+        while let Some(i) = seed[at..].find("= \"") {
+            let start = at + i + 3;
+            let Some(len) = seed[start..].find('"') else {
+                break;
+            };
+            let mutated = format!("{}{}", &seed[..start], &seed[start + len..]);
+            load_and_render(&mutated);
+            cases += 1;
+            at = start + len.max(1);
+        }
+    }
+    assert!(cases > 200, "only {cases} string attributes in the seeds");
 }

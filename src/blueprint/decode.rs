@@ -37,6 +37,18 @@ pub const REF_KINDS: &[&str] = &[
 
 /// Decodes the top level: exactly one `app` block.
 pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blueprint> {
+    decode_tainted(root, source, d).map(|(bp, _)| bp)
+}
+
+/// [`decode`], and the parts (`service "web"`, `environment "dev"`) in which decoding found
+/// errors: an attribute it rejected is left at its default, so the rules that run afterwards
+/// say nothing more about such a part.
+pub fn decode_tainted(
+    root: &BlockNode,
+    source: &str,
+    d: &mut Diagnostics,
+) -> Option<(Blueprint, Vec<String>)> {
+    let mut tainted = Vec::new();
     let mut top = Reader::new(root, "the blueprint", d);
     let apps = top.labeled("app", d);
     top.finish(d);
@@ -69,7 +81,12 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
         r.set_string("region", &mut app.region, d);
         app.region_pos = p;
     }
-    r.set_string_map("tags", &mut app.tags, d);
+    if let Some(tags) = r.string_map("tags", d) {
+        for (k, kpos, v, _) in tags {
+            app.tag_pos.insert(k.clone(), kpos);
+            app.tags.insert(k, v);
+        }
+    }
     r.set_bool("kms_key", &mut app.kms_key, d);
     if let Some(role) = role_arn(&mut r, d) {
         app.role_arn = Some(role);
@@ -112,6 +129,7 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
         }
     }
     for (lb_name, lb_pos, b) in r.labeled("load_balancer", d) {
+        let before = d.len();
         let mut lb = LoadBalancer {
             name: lb_name.clone(),
             pos: lb_pos,
@@ -124,9 +142,13 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
             load_balancer(&mut rr, &mut lb, d);
             rr.finish(d);
         }
+        if d.len() > before {
+            tainted.push(format!("load_balancer \"{lb_name}\""));
+        }
         app.load_balancers.push(lb);
     }
     for (svc_name, svc_pos, b) in r.labeled("service", d) {
+        let before = d.len();
         let mut svc = Service {
             name: svc_name.clone(),
             pos: svc_pos,
@@ -141,12 +163,16 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
             service(&mut rr, &mut svc, d);
             rr.finish(d);
         }
+        if d.len() > before {
+            tainted.push(format!("service \"{svc_name}\""));
+        }
         app.services.push(svc);
     }
     for b in r.blocks("allow", d) {
         app.allows.push(allow(&mut Reader::new(b, "allow", d), d));
     }
     for (db_name, db_pos, b) in r.labeled("database", d) {
+        let before = d.len();
         let mut db = Database {
             name: db_name.clone(),
             pos: db_pos,
@@ -161,9 +187,13 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
             database(&mut rr, &mut db, d);
             rr.finish(d);
         }
+        if d.len() > before {
+            tainted.push(format!("database \"{db_name}\""));
+        }
         app.databases.push(db);
     }
     for (c_name, c_pos, b) in r.labeled("cache", d) {
+        let before = d.len();
         let mut c = Cache {
             name: c_name.clone(),
             pos: c_pos,
@@ -175,9 +205,13 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
             cache(&mut rr, &mut c, d);
             rr.finish(d);
         }
+        if d.len() > before {
+            tainted.push(format!("cache \"{c_name}\""));
+        }
         app.caches.push(c);
     }
     for (fs_name, fs_pos, b) in r.labeled("file_system", d) {
+        let before = d.len();
         let mut fs = FileSystem {
             name: fs_name.clone(),
             pos: fs_pos,
@@ -188,6 +222,9 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
             let mut rr = Reader::new(b, format!("file_system \"{fs_name}\""), d);
             file_system(&mut rr, &mut fs, d);
             rr.finish(d);
+        }
+        if d.len() > before {
+            tainted.push(format!("file_system \"{fs_name}\""));
         }
         app.file_systems.push(fs);
     }
@@ -234,7 +271,12 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
 
     let mut environments = Vec::new();
     for (env_name, env_pos, b) in env_blocks {
+        let before = d.len();
+        let marker = format!("environment \"{env_name}\"");
         environments.push(environment(&app, env_name, env_pos, b, d));
+        if d.len() > before {
+            tainted.push(marker);
+        }
     }
     if environments.is_empty() {
         environments.push(Environment {
@@ -250,11 +292,14 @@ pub fn decode(root: &BlockNode, source: &str, d: &mut Diagnostics) -> Option<Blu
         environments[i].first_in_account =
             !environments[..i].iter().any(|e| &e.account_id == account);
     }
-    Some(Blueprint {
-        source: source.to_string(),
-        app,
-        environments,
-    })
+    Some((
+        Blueprint {
+            source: source.to_string(),
+            app,
+            environments,
+        },
+        tainted,
+    ))
 }
 
 fn network(r: &mut Reader, n: &mut Network, d: &mut Diagnostics) {
@@ -372,7 +417,14 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
     if s.cpu_pos == Pos::default() {
         s.cpu_pos = r.pos();
     }
-    r.set_int("memory", 128, 122880, &mut s.memory, d);
+    let memory_pos = r.set_int("memory", 128, 122880, &mut s.memory, d);
+    // An environment that changes only the memory has its size reported at its own line.
+    if r.is_override()
+        && let Some(p) = memory_pos
+        && !has_attr(r, "cpu")
+    {
+        s.cpu_pos = p;
+    }
     r.set_int("desired_count", 0, 1000, &mut s.desired_count, d);
     if let Some((path, p)) = r.string("health_check", d) {
         if !path.starts_with('/') {
@@ -470,9 +522,11 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
             route.listener_pos = p;
         }
         if let Some((v, _)) = rr.string_list("hosts", d) {
+            route.hosts_pos = v.iter().map(|x| x.1).collect();
             route.hosts = v.into_iter().map(|x| x.0).collect();
         }
         if let Some((v, _)) = rr.string_list("paths", d) {
+            route.paths_pos = v.iter().map(|x| x.1).collect();
             route.paths = v.into_iter().map(|x| x.0).collect();
         }
         route.priority = rr.opt_int("priority", 1, 50000, d).map(|v| v as u32);
@@ -652,6 +706,28 @@ fn container(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
     }
 }
 
+/// An engine version: digits, then dot-separated parts of letters, digits, `_` and `-`
+/// ("16.4", "8.0.mysql_aurora.3.08.0", "7.1").
+fn check_version(v: &str, pos: Pos, d: &mut Diagnostics) {
+    let ok = v.len() <= 64
+        && v.starts_with(|c: char| c.is_ascii_digit())
+        && v.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+    if !ok {
+        d.error(
+            pos,
+            format!(
+                "\"{}\" is not an engine version: write digits and dot-separated parts of letters, digits, `_` and `-`, such as \"16.4\" or \"8.0.mysql_aurora.3.08.0\"",
+                crate::diag::escape(v)
+            ),
+        );
+    }
+}
+
 fn check_env_name(k: &str, pos: Pos, d: &mut Diagnostics) {
     let ok = k
         .chars()
@@ -773,7 +849,9 @@ fn database(r: &mut Reader, db: &mut Database, d: &mut Diagnostics) {
         r.required("version", d);
     }
     r.set_enum("engine", DB_ENGINES, &mut db.engine, d);
-    r.set_string("version", &mut db.version, d);
+    if let Some(p) = r.set_string("version", &mut db.version, d) {
+        check_version(&db.version, p, d);
+    }
     r.set_int("instances", 1, 16, &mut db.instances, d);
     if db.instance_class.is_empty() {
         db.instance_class = "db.serverless".into();
@@ -793,6 +871,18 @@ fn database(r: &mut Reader, db: &mut Database, d: &mut Diagnostics) {
     if r.is_override() && db.instance_class != "db.serverless" && !has_serverless_block {
         // An environment that picks a provisioned class leaves Serverless v2.
         db.serverless = None;
+    }
+    if !r.is_override()
+        && db.instance_class == "db.serverless"
+        && !has_serverless_block
+        && !has_attr(r, "instance_class")
+    {
+        // The default class comes with the default capacity.
+        db.serverless = Some(Serverless {
+            pos: db.pos,
+            min_capacity: 0.5,
+            max_capacity: 4.0,
+        });
     }
     if let Some(b) = r.single("serverless", d) {
         let mut s = db.serverless.clone().unwrap_or(Serverless {
@@ -867,7 +957,9 @@ fn cache(r: &mut Reader, c: &mut Cache, d: &mut Diagnostics) {
         r.required("node_type", d);
     }
     r.set_enum("engine", CACHE_ENGINES, &mut c.engine, d);
-    r.set_string("version", &mut c.version, d);
+    if let Some(p) = r.set_string("version", &mut c.version, d) {
+        check_version(&c.version, p, d);
+    }
     if let Some(p) = r.set_string("node_type", &mut c.node_type, d)
         && !c.node_type.starts_with("cache.")
     {
@@ -1226,7 +1318,8 @@ fn environment(
         );
     }
     if let Some(tags) = r.string_map("tags", d) {
-        for (k, _, v, _) in tags {
+        for (k, kpos, v, _) in tags {
+            app.tag_pos.insert(k.clone(), kpos);
             app.tags.insert(k, v);
         }
     }

@@ -67,6 +67,27 @@ pub struct BlockNode {
 /// Parses `src` into its top-level attributes and blocks. Syntax errors and non-literal values
 /// are added to `diags`; the tree holds what could be read.
 pub fn parse(src: &str, diags: &mut Diagnostics) -> Option<BlockNode> {
+    // Classic Mac line endings: HCL sees one long line.
+    if let Some(i) = src
+        .match_indices('\r')
+        .map(|(i, _)| i)
+        .find(|&i| src.as_bytes().get(i + 1) != Some(&b'\n'))
+    {
+        diags.error(
+            Pos::at(src, i),
+            "this line ends with a lone carriage return (CR, old Mac line endings), which HCL does not take as a line break; save the file with LF (or CRLF) line endings",
+        );
+        return None;
+    }
+    if let Some((at, n)) = crowded(src) {
+        diags.error(
+            Pos::at(src, at),
+            format!(
+                "this object, list or block holds {n} items or more; a blueprint takes at most {ITEMS_MAX} in one (AWS takes 50 tags per resource): split it or leave entries out"
+            ),
+        );
+        return None;
+    }
     match hcl_edit::parser::parse_body(src) {
         Ok(body) => {
             let reader = Reader {
@@ -88,8 +109,44 @@ pub fn parse(src: &str, diags: &mut Diagnostics) -> Option<BlockNode> {
         Err(err) => {
             let loc = err.location();
             let message = err.message().trim();
+            let lines: Vec<&str> = src.split('\n').collect();
+            let mut pos = Pos {
+                line: loc.line().max(1),
+                col: loc.column().max(1),
+            };
+            // A column past the end of its line (the parser points after the last character).
+            if let Some(l) = lines.get(pos.line - 1) {
+                pos.col = pos.col.min(l.trim_end_matches('\r').chars().count() + 1);
+            }
+            let offset = lines[..(pos.line - 1).min(lines.len())]
+                .iter()
+                .map(|l| l.len() + 1)
+                .sum::<usize>()
+                + lines
+                    .get(pos.line - 1)
+                    .map_or(0, |l| l.chars().take(pos.col - 1).map(char::len_utf8).sum());
             let duplicate;
-            let message = if message.contains("redefined attribute") {
+            let unclosed;
+            let number;
+            let message = if let Some((text, at)) = huge_number(src, offset) {
+                pos = Pos::at(src, at);
+                number = format!(
+                    "the number {text} is too large: blueprint numbers are finite (at most about 1.8e308); write the value it stands for"
+                );
+                number.as_str()
+            } else if src[offset.min(src.len())..].trim().is_empty()
+                && let Some(open) = unclosed_brace(src)
+            {
+                // The end of the file, inside a block or object.
+                let last = src.trim_end().len();
+                pos = Pos::at(src, last);
+                let o = Pos::at(src, open);
+                unclosed = format!(
+                    "the file ends inside the block or object opened with `{{` at line {}, column {}: add the `}}` that closes it",
+                    o.line, o.col
+                );
+                unclosed.as_str()
+            } else if message.contains("redefined attribute") {
                 // The parser stops at the second definition; name the key found there.
                 let key = err
                     .line()
@@ -106,13 +163,7 @@ pub fn parse(src: &str, diags: &mut Diagnostics) -> Option<BlockNode> {
             } else {
                 message
             };
-            diags.error(
-                Pos {
-                    line: loc.line(),
-                    col: loc.column(),
-                },
-                format!("syntax error: {message}"),
-            );
+            diags.error(pos, format!("syntax error: {message}"));
             None
         }
     }
@@ -325,6 +376,177 @@ impl Reader<'_> {
     }
 }
 
+/// The most items (attributes, blocks, object keys, list elements) one body, object or list
+/// may hold. The HCL parser checks each new key of an object or body against all before it, so
+/// its time grows with the square of their number; this bound, checked first in one pass over
+/// the text, keeps a run linear in the size of its input.
+pub const ITEMS_MAX: usize = 2000;
+
+/// The offset of the first body, object or list with more than [`ITEMS_MAX`] items, and the
+/// number counted when it was found; one pass, outside strings, heredocs and comments.
+fn crowded(src: &str) -> Option<(usize, usize)> {
+    let b = src.as_bytes();
+    // (offset of the opener, items, whether the current item has begun)
+    let mut stack: Vec<(usize, usize, bool)> = vec![(0, 0, false)];
+    let mut i = 0;
+    let bump = |stack: &mut Vec<(usize, usize, bool)>| -> Option<(usize, usize)> {
+        let top = stack.last_mut().expect("never empty");
+        if top.2 {
+            top.1 += 1;
+            top.2 = false;
+        }
+        (top.1 > ITEMS_MAX).then_some((top.0, top.1))
+    };
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\n' | b',' => {
+                if let Some(found) = bump(&mut stack) {
+                    return Some(found);
+                }
+            }
+            b' ' | b'\t' | b'\r' => {}
+            b'"' => {
+                stack.last_mut().expect("never empty").2 = true;
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'#' => {
+                while i + 1 < b.len() && b[i + 1] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i + 1 < b.len() && b[i + 1] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'<' if b.get(i + 1) == Some(&b'<') => {
+                // A heredoc: its text runs to a line that is only its marker.
+                stack.last_mut().expect("never empty").2 = true;
+                let mut j = i + 2;
+                if b.get(j) == Some(&b'-') {
+                    j += 1;
+                }
+                let start = j;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                let marker = &src[start..j];
+                if !marker.is_empty() {
+                    let mut k = j;
+                    loop {
+                        let Some(nl) = src[k..].find('\n') else {
+                            k = b.len();
+                            break;
+                        };
+                        k += nl + 1;
+                        let end = src[k..].find('\n').map_or(b.len(), |e| k + e);
+                        if src[k..end].trim() == marker {
+                            k = end;
+                            break;
+                        }
+                    }
+                    i = k;
+                    continue;
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                stack.last_mut().expect("never empty").2 = true;
+                stack.push((i, 0, false));
+            }
+            b'}' | b']' | b')' => {
+                if let Some(found) = bump(&mut stack) {
+                    return Some(found);
+                }
+                if stack.len() > 1 {
+                    stack.pop();
+                }
+            }
+            _ => stack.last_mut().expect("never empty").2 = true,
+        }
+        i += 1;
+    }
+    bump(&mut stack)
+}
+
+/// A number literal around `offset` whose value is not finite (`1e400`): its text and start.
+fn huge_number(src: &str, offset: usize) -> Option<(String, usize)> {
+    let b = src.as_bytes();
+    let is_num = |c: u8| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-');
+    let mut start = offset.min(b.len());
+    while start > 0 && is_num(b[start - 1]) {
+        start -= 1;
+    }
+    while start < b.len() && !b[start].is_ascii_digit() && is_num(b[start]) {
+        start += 1;
+    }
+    let mut end = start;
+    while end < b.len() && is_num(b[end]) {
+        end += 1;
+    }
+    let text = src.get(start..end)?;
+    let v: f64 = text.parse().ok()?;
+    (!v.is_finite() && text.starts_with(|c: char| c.is_ascii_digit()))
+        .then(|| (text.to_string(), start))
+}
+
+/// The offset of the first `{` that is never closed, outside strings and comments.
+fn unclosed_brace(src: &str) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut open = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'{' => open.push(i),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.first().copied()
+}
+
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
@@ -389,6 +611,28 @@ mod tests {
             parse_ok("n = -1\n").attrs[0].value.value,
             Value::Number(-1.0)
         );
+    }
+
+    #[test]
+    fn a_crowded_object_is_refused_before_the_parser_sees_it() {
+        let ok: String = (0..ITEMS_MAX)
+            .map(|i| format!("  k{i} = \"v\"\n"))
+            .collect();
+        parse_ok(&format!("t = {{\n{ok}}}\n"));
+        let many: String = (0..100_000)
+            .map(|i| format!("  \"k{i}\" = \"v\"\n"))
+            .collect();
+        let e = errors(&format!("a = 1\nt = {{\n{many}}}\n"));
+        assert!(
+            e[0].starts_with("t.hcl:2:5: this object, list or block holds"),
+            "{e:?}"
+        );
+        // Separators in strings, comments and heredocs are not items.
+        let commas = ",".repeat(10 * ITEMS_MAX);
+        parse_ok(&format!(
+            "a = \"{commas}\"\n# {commas}\nb = <<EOT\n{}\nEOT\n",
+            "\n".repeat(3 * ITEMS_MAX)
+        ));
     }
 
     #[test]

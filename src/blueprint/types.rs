@@ -33,6 +33,8 @@ pub struct App {
     pub region: String,
     pub region_pos: Pos,
     pub tags: BTreeMap<String, String>,
+    /// Where each tag key is written (for an environment's copy, its own keys' positions).
+    pub tag_pos: BTreeMap<String, Pos>,
     pub network: Network,
     pub cluster: Cluster,
     pub load_balancers: Vec<LoadBalancer>,
@@ -197,7 +199,9 @@ pub struct Route {
     pub listener: String,
     pub listener_pos: Pos,
     pub hosts: Vec<String>,
+    pub hosts_pos: Vec<Pos>,
     pub paths: Vec<String>,
+    pub paths_pos: Vec<Pos>,
     pub priority: Option<u32>,
 }
 

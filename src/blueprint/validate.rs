@@ -68,8 +68,9 @@ pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
         );
     }
     for (k, v) in &app.tags {
-        if k.is_empty() || k.len() > 128 || v.len() > 256 || k.starts_with("aws:") {
-            d.error(app.pos, format!("tag \"{k}\" is not a valid AWS tag (keys 1-128 characters, not starting with \"aws:\"; values at most 256)"));
+        if let Some(problem) = tag_problem(k, v) {
+            let at = app.tag_pos.get(k).copied().unwrap_or(app.pos);
+            d.error(at, problem);
         }
     }
     check_services(app, d);
@@ -119,26 +120,42 @@ fn check_immutable_tags(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     }
 }
 
-fn check_name(kind: &str, name: &str, pos: Pos, max: usize, d: &mut Diagnostics) {
-    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+fn name_ok(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.ends_with('-')
-        && !name.contains("--");
-    if !ok {
-        let suggestion: String = name
-            .to_ascii_lowercase()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect::<String>()
-            .trim_matches('-')
-            .to_string();
+        && !name.contains("--")
+}
+
+/// A valid name near `name`: lowercase, other characters as single dashes, starting with a
+/// letter, at most `max` characters.
+fn suggest_name(name: &str, max: usize) -> String {
+    let mut s = String::new();
+    for c in name.to_ascii_lowercase().chars() {
+        let c = if c.is_ascii_alphanumeric() { c } else { '-' };
+        if c == '-' && (s.is_empty() || s.ends_with('-')) {
+            continue;
+        }
+        if s.is_empty() && !c.is_ascii_lowercase() {
+            continue;
+        }
+        s.push(c);
+    }
+    s.truncate(max);
+    let s = s.trim_end_matches('-').to_string();
+    if name_ok(&s) { s } else { "web".into() }
+}
+
+fn check_name(kind: &str, name: &str, pos: Pos, max: usize, d: &mut Diagnostics) {
+    if !name_ok(name) {
         d.error(
             pos,
             format!(
-                "{kind} name \"{name}\" must start with a lowercase letter and hold only lowercase letters, digits and single dashes (e.g. \"{}\")",
-                if suggestion.is_empty() { "web" } else { &suggestion }
+                "{kind} name \"{}\" must start with a lowercase letter and hold only lowercase letters, digits and single dashes (e.g. \"{}\")",
+                crate::diag::escape(name),
+                suggest_name(name, max)
             ),
         );
     } else if name.len() > max {
@@ -186,7 +203,7 @@ fn fargate_memory_hint(cpu: u32) -> &'static str {
         4096 => "8192 to 30720 in steps of 1024",
         8192 => "16384 to 61440 in steps of 4096",
         16384 => "32768 to 122880 in steps of 8192",
-        _ => "cpu must be 256, 512, 1024, 2048, 4096, 8192 or 16384",
+        _ => "",
     }
 }
 
@@ -321,19 +338,25 @@ fn check_services(app: &App, d: &mut Diagnostics) {
                     "a route has at most 5 hosts and paths in all (an ALB rule condition limit)",
                 );
             }
-            for h in &r.hosts {
-                if h.is_empty() || h.len() > 128 || h.contains(char::is_whitespace) {
+            for (i, h) in r.hosts.iter().enumerate() {
+                if h.is_empty() || h.chars().count() > 128 || h.contains(char::is_whitespace) {
                     d.error(
-                        r.pos,
-                        format!("\"{h}\" is not a host name for a host-header condition"),
+                        r.hosts_pos.get(i).copied().unwrap_or(r.pos),
+                        format!(
+                            "\"{}\" is not a host name for a host-header condition (at most 128 characters, no spaces)",
+                            crate::diag::escape(h)
+                        ),
                     );
                 }
             }
-            for p in &r.paths {
-                if !p.starts_with('/') || p.len() > 128 {
+            for (i, p) in r.paths.iter().enumerate() {
+                if !p.starts_with('/') || p.chars().count() > 128 {
                     d.error(
-                        r.pos,
-                        format!("path pattern \"{p}\" must start with \"/\" (e.g. \"/api/*\")"),
+                        r.paths_pos.get(i).copied().unwrap_or(r.pos),
+                        format!(
+                            "path pattern \"{}\" must start with \"/\" and have at most 128 characters (e.g. \"/api/*\")",
+                            crate::diag::escape(p)
+                        ),
                     );
                 }
             }
@@ -618,11 +641,15 @@ fn check_environment(base: &App, env: &Environment, d: &mut Diagnostics) {
     let fargate = app.cluster.capacity != "ec2";
     for s in &app.services {
         if fargate && !fargate_size_ok(s.cpu, s.memory) {
+            let hint = match fargate_memory_hint(s.cpu) {
+                "" => "Fargate's cpu is 256, 512, 1024, 2048, 4096, 8192 or 16384".to_string(),
+                m => format!("with cpu = {} memory is {m}", s.cpu),
+            };
             d.error(
                 s.cpu_pos,
                 format!(
-                    "service \"{}\": Fargate has no size cpu = {}, memory = {}{where_}; with cpu = {} memory is {}",
-                    s.name, s.cpu, s.memory, s.cpu, fargate_memory_hint(s.cpu)
+                    "service \"{}\": Fargate has no size cpu = {}, memory = {}{where_}; {hint}",
+                    s.name, s.cpu, s.memory
                 ),
             );
         }
@@ -934,10 +961,13 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
             }
         }
         for (k, v) in &e.tags {
-            if (k.is_empty() || k.len() > 128 || v.len() > 256 || k.starts_with("aws:"))
-                && !app.tags.contains_key(k)
-            {
-                d.error(env.pos, format!("tag \"{k}\" is not a valid AWS tag (keys 1-128 characters, not starting with \"aws:\"; values at most 256){where_}"));
+            let own = app.tags.get(k) != Some(v) || app.tag_pos.get(k) != e.tag_pos.get(k);
+            if !own {
+                continue; // the app's own tag, reported once at the app
+            }
+            if let Some(problem) = tag_problem(k, v) {
+                let at = e.tag_pos.get(k).copied().unwrap_or(env.pos);
+                d.error(at, format!("{problem}{where_}"));
             }
         }
         if let Some(dns) = &e.dns {
@@ -945,5 +975,92 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
                 check_dns_name(&r.name, r.pos, d);
             }
         }
+    }
+}
+
+/// Why `key = value` cannot be an AWS tag, if it cannot. The tags go to every resource (as the
+/// provider's default tags), IAM roles included, so they follow the rules all services share:
+/// keys of 1 to 128 characters that do not start with "aws:", values of at most 256, made of
+/// letters, digits, spaces and `_ . : / = + - @` (IAM, ECS and Elastic Load Balancing refuse
+/// anything else when the resource is created).
+fn tag_problem(key: &str, value: &str) -> Option<String> {
+    const RULE: &str =
+        "keys 1-128 characters, not starting with \"aws:\"; values at most 256 characters";
+    let shown = crate::diag::escape(key);
+    if key.is_empty() || key.chars().count() > 128 || key.to_ascii_lowercase().starts_with("aws:") {
+        return Some(format!("tag \"{shown}\" is not a valid AWS tag ({RULE})"));
+    }
+    if value.chars().count() > 256 {
+        return Some(format!(
+            "tag \"{shown}\": the value is {} characters long; AWS takes at most 256",
+            value.chars().count()
+        ));
+    }
+    for (what, text) in [("key", key), ("value", value)] {
+        if let Some(c) = text.chars().find(|&c| !tag_char(c)) {
+            return Some(format!(
+                "tag \"{shown}\": the {what} holds {}, which AWS does not take in tags; use letters, digits, spaces and _ . : / = + - @",
+                describe_char(c)
+            ));
+        }
+    }
+    None
+}
+
+/// A character AWS takes in tag keys and values: `[\p{L}\p{Z}\p{N}_.:/=+\-@]`.
+fn tag_char(c: char) -> bool {
+    c.is_alphanumeric()
+        || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
+        || matches!(
+            c,
+            ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+        )
+}
+
+/// `c` named for a message: printable characters quoted, the others by code point.
+fn describe_char(c: char) -> String {
+    match c {
+        '\n' => "a line break (\\n)".to_string(),
+        '\r' => "a carriage return (\\r)".to_string(),
+        '\t' => "a tab (\\t)".to_string(),
+        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        c => format!("`{c}` (U+{:04X})", c as u32),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag_problem;
+
+    #[test]
+    fn tags_take_what_every_aws_service_takes() {
+        for (k, v) in [
+            ("team", "platform"),
+            ("Cost Center", "R+D = ops/infra: 50"),
+            ("owner:email", "ops+infra@example.com"),
+            ("stadt", "Zürich 東京 Ελληνικά"),
+            ("empty", ""),
+        ] {
+            assert_eq!(tag_problem(k, v), None, "{k} = {v:?}");
+        }
+        for (k, v, named) in [
+            ("team", "a\nb", "a line break"),
+            ("team", "she said \"hi\"", "`\"`"),
+            ("team", "${x}", "`$`"),
+            ("team", "rocket 🚀", "U+1F680"),
+            ("team", "a\tb", "a tab"),
+            ("te#am", "x", "the key holds `#`"),
+        ] {
+            let problem = tag_problem(k, v).unwrap_or_default();
+            assert!(problem.contains(named), "{k} = {v:?}: {problem}");
+        }
+        assert!(tag_problem("AWS:team", "x").is_some());
+        assert!(tag_problem(&"ü".repeat(128), &"é".repeat(256)).is_none());
+        assert!(
+            tag_problem("k", &"é".repeat(257))
+                .unwrap()
+                .contains("257 characters")
+        );
     }
 }

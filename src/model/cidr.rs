@@ -55,30 +55,60 @@ impl Ipv4Net {
 impl FromStr for Ipv4Net {
     type Err = String;
 
+    /// Only the canonical spelling: four decimal numbers 0-255 without sign or leading zero,
+    /// a prefix 0-32 without one. A spelling that means a block in another form
+    /// (`10.10.0.0/016`, `+10.10.0.0/16`, `10.0.0.0/08`) is an error that names the canonical
+    /// form.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (ip, prefix) = s
-            .split_once('/')
-            .ok_or("write it as address/prefix, e.g. \"10.0.0.0/16\"")?;
-        let prefix: u8 = prefix
-            .parse()
-            .ok()
-            .filter(|p| *p <= 32)
-            .ok_or("the prefix length after \"/\" must be 0 to 32")?;
-        let octets: Vec<&str> = ip.split('.').collect();
-        if octets.len() != 4 {
-            return Err("the address needs four numbers separated by dots".into());
+        match parse(s, true) {
+            Ok(net) => Ok(net),
+            Err(e) => match parse(s, false) {
+                Ok(net) => Err(format!("it is not written canonically; write \"{net}\"")),
+                Err(_) => Err(e),
+            },
         }
-        let mut addr = 0u32;
-        for o in octets {
-            let v: u8 = o
-                .parse()
-                .ok()
-                .filter(|_| !o.is_empty() && (o == "0" || !o.starts_with('0')))
-                .ok_or_else(|| format!("\"{o}\" is not a number from 0 to 255"))?;
-            addr = (addr << 8) | u32::from(v);
-        }
-        Ok(Ipv4Net { addr, prefix })
     }
+}
+
+/// A decimal number: only digits, and (when `strict`) no leading zero.
+fn number(s: &str, strict: bool) -> Option<u32> {
+    let digits = if strict {
+        s
+    } else {
+        s.trim().trim_start_matches('+')
+    };
+    if digits.is_empty()
+        || digits.len() > 10
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || (strict && digits.len() > 1 && digits.starts_with('0'))
+    {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+fn parse(s: &str, strict: bool) -> Result<Ipv4Net, String> {
+    let (ip, prefix) = s
+        .split_once('/')
+        .ok_or("write it as address/prefix, e.g. \"10.0.0.0/16\"")?;
+    let prefix = number(prefix, strict)
+        .filter(|p| *p <= 32)
+        .ok_or("the prefix length after \"/\" must be 0 to 32")? as u8;
+    let octets: Vec<&str> = ip.split('.').collect();
+    if octets.len() != 4 {
+        return Err("the address needs four numbers separated by dots".into());
+    }
+    let mut addr = 0u32;
+    for o in octets {
+        let v = number(o, strict).filter(|v| *v <= 255).ok_or_else(|| {
+            format!(
+                "\"{}\" is not a number from 0 to 255",
+                crate::diag::escape(o)
+            )
+        })?;
+        addr = (addr << 8) | v;
+    }
+    Ok(Ipv4Net { addr, prefix })
 }
 
 impl fmt::Display for Ipv4Net {
@@ -107,6 +137,16 @@ mod tests {
             "01.0.0.0/8",
         ] {
             assert!(bad.parse::<Ipv4Net>().is_err(), "{bad}");
+        }
+        for (odd, canonical) in [
+            ("10.10.0.0/016", "10.10.0.0/16"),
+            ("+10.10.0.0/16", "10.10.0.0/16"),
+            ("10.0.0.0/08", "10.0.0.0/8"),
+            ("10.0.0.0/+8", "10.0.0.0/8"),
+            ("010.0.0.0/8", "10.0.0.0/8"),
+        ] {
+            let e = odd.parse::<Ipv4Net>().unwrap_err();
+            assert!(e.contains(&format!("write \"{canonical}\"")), "{odd}: {e}");
         }
     }
 

@@ -23,10 +23,18 @@ pub struct Manifest {
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lowercase hexadecimal digits of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
 }
 
 impl Manifest {
@@ -38,17 +46,12 @@ impl Manifest {
 
     /// The manifest in `app_dir`, if there is one. A manifest that cannot be read is an error:
     /// guessing would risk a user's files.
-    pub fn read(app_dir: &Path) -> Result<Option<Manifest>> {
-        let path = app_dir.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).with_context(|| {
-                format!(
-                    "{} is not a tfblueprint manifest; move it away or restore it",
-                    path.display()
-                )
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
-        }
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest> {
+        serde_json::from_str(text).with_context(|| {
+            format!(
+                "{} is not a tfblueprint manifest; move it away or restore it",
+                path.display()
+            )
+        })
     }
 }

@@ -2,5 +2,7 @@
 //! nothing, and showing the difference.
 
 pub mod diff;
+pub mod fsx;
+pub mod lock;
 pub mod manifest;
 pub mod sync;

@@ -3,31 +3,39 @@
 //! A file is the tool's own when the app's manifest lists it or it starts with the generated
 //! header. Only such files are ever rewritten or removed, and only when they are as the tool
 //! left them; a file edited by hand is overwritten only with `--force`; any other file is never
-//! touched.
+//! touched. No symbolic link inside the output folder is followed: every folder is opened
+//! relative to its parent without following links ([`super::fsx`]).
 //!
 //! Writing is all or nothing across the whole run (every app of every blueprint):
-//! 1. every new content is staged in a temporary file beside its target; a failure or a kill
-//!    here leaves only temporary files, which the next run removes;
-//! 2. the journal (`.tfblueprint-journal.json` in the output folder) is written: it lists every
-//!    rename and removal of the run, with the SHA-256 of each staged file. The staged files and
-//!    the journal then reach the disk together; the run is committed once they have;
-//! 3. the renames and removals are carried out (manifests last), they reach the disk, and the
-//!    journal is removed.
+//! 1. every new content is staged in a temporary file beside its target, created with
+//!    `O_CREAT|O_EXCL|O_NOFOLLOW`; each app's entries (the renames with the SHA-256 of the staged
+//!    file and of the target as planned, the removals, the folders created) go to the journal's
+//!    temporary file as soon as the app is staged, so memory does not grow with the output. A
+//!    failure or a kill here leaves only temporary files and folders the journal names, which
+//!    this run or the next removes;
+//! 2. the journal is closed with the SHA-256 of its entries and renamed to
+//!    `.tfblueprint-journal.json`; the staged files and the journal then reach the disk
+//!    together; the run is committed once they have;
+//! 3. the renames are carried out, then the removals, then the manifests are renamed; they
+//!    reach the disk, emptied folders are removed, and the journal goes.
 //!
-//! A run killed after step 2 is rolled forward by the next `generate` before it plans: the
-//! renames still pending are done, files to remove are removed (only when still as recorded),
-//! and the journal goes. A journal whose staged files are not all whole (the machine stopped
-//! before they reached the disk) was never committed, and nothing of it was renamed: it is
-//! rolled back instead. Each file on disk is always either its complete old or its complete new
-//! content, since a rename replaces a file atomically.
+//! A run stopped after step 2 is rolled forward by the next `generate` before it plans, but
+//! only a journal this tool wrote (its digest matches, every path it names is a generated file
+//! of the app's manifest) and only when every file it would replace is still as the journal
+//! expects; otherwise it stops and says what to do. A journal whose staged files are not all
+//! whole (the machine stopped before they reached the disk) was never committed, and nothing of
+//! it was renamed: it is rolled back. Each file on disk is always either its complete old or
+//! its complete new content, since a rename replaces a file atomically.
 
-use super::manifest::{self, Manifest, sha256};
-use anyhow::{Context, Result, bail};
+use super::fsx::{Dir, Kind, Tree, link_error, split};
+use super::manifest::{self, Manifest, hex, sha256};
+use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
-use std::io::Write;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{BufRead, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 /// What one app of the run should look like on disk.
 #[derive(Debug, Clone)]
@@ -57,13 +65,26 @@ pub struct FileChange {
     pub edited: bool,
 }
 
+/// A manifest to write: its path relative to the output folder, its text, and the SHA-256 of
+/// the manifest it replaces (none when there is none).
+#[derive(Debug, Clone)]
+pub struct ManifestWrite {
+    pub path: String,
+    pub text: String,
+    pub was: Option<String>,
+}
+
 #[derive(Debug, Default)]
 pub struct SyncPlan {
     pub changes: Vec<FileChange>,
     /// Files in the way that the tool did not write (relative paths).
     pub foreign: Vec<String>,
-    /// Manifests to write: (relative path, content).
-    pub manifests: Vec<(String, String)>,
+    /// Manifests to write.
+    pub manifests: Vec<ManifestWrite>,
+    /// A pruned app: its manifest (relative path) and the manifest's SHA-256, removed last.
+    pub prune: Option<(String, String)>,
+    /// Once the contents are dropped: the number of files created, updated and removed.
+    pub counts: Option<[usize; 3]>,
 }
 
 impl SyncPlan {
@@ -79,57 +100,35 @@ impl SyncPlan {
 /// Rejects app names and file paths that could leave the output folder.
 fn safe_relative(path: &str) -> Result<()> {
     let p = Path::new(path);
-    if p.is_absolute() || p.components().any(|c| !matches!(c, Component::Normal(_))) {
+    if path.is_empty()
+        || p.is_absolute()
+        || p.components().any(|c| !matches!(c, Component::Normal(_)))
+        || path.contains('\\')
+        || path.ends_with('/')
+        || path.contains("//")
+    {
         bail!("refusing to write outside the output folder: {path}");
     }
     Ok(())
 }
 
-/// Reads a file under `out`, refusing to follow a symlink anywhere below `out`.
-fn read_inside(out: &Path, rel: &str) -> Result<Option<String>> {
-    read_inside_checked(out, rel, &mut BTreeSet::new())
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// [`read_inside`] that skips the folders in `checked`, found to be real folders by an earlier
-/// read of the same plan, and adds the folders it checks: one `lstat` per file instead of one
-/// per path component.
-fn read_inside_checked(
-    out: &Path,
-    rel: &str,
-    checked: &mut BTreeSet<PathBuf>,
-) -> Result<Option<String>> {
-    let mut cur = out.to_path_buf();
-    let mut comps = Path::new(rel).components().peekable();
-    while let Some(comp) = comps.next() {
-        cur.push(comp);
-        let folder = comps.peek().is_some();
-        if folder && checked.contains(&cur) {
-            continue;
-        }
-        match fs::symlink_metadata(&cur) {
-            Ok(m) if m.file_type().is_symlink() => {
-                bail!(
-                    "{} is a symbolic link; tfblueprint does not follow links inside its output folder",
-                    cur.display()
-                )
-            }
-            Ok(_) => {
-                if folder {
-                    checked.insert(cur.clone());
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", cur.display())),
-        }
+/// Reads files of the output folder (none when it does not exist).
+struct Reader(Option<Tree>);
+
+impl Reader {
+    fn open(out: &Path) -> Result<Reader> {
+        Ok(Reader(Tree::open(out)?))
     }
-    match fs::read(&cur) {
-        Ok(bytes) => {
-            Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
-                String::from_utf8_lossy(e.as_bytes()).into_owned()
-            })))
+
+    fn read(&mut self, rel: &str) -> Result<Option<String>> {
+        match &mut self.0 {
+            Some(t) => Ok(t.read(rel)?.map(text)),
+            None => Ok(None),
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("reading {}", cur.display())),
     }
 }
 
@@ -141,23 +140,22 @@ fn has_header(content: &str) -> bool {
 /// Compares one app of the run with its folder in the output folder.
 pub fn plan(out: &Path, app: &AppOutput) -> Result<SyncPlan> {
     let mut plan = SyncPlan::default();
-    let mut checked = BTreeSet::new();
     safe_relative(&app.app)?;
-    let app_dir = out.join(&app.app);
-    if let Ok(m) = fs::symlink_metadata(&app_dir)
-        && m.file_type().is_symlink()
-    {
-        bail!(
-            "{} is a symbolic link; tfblueprint does not follow links inside its output folder",
-            app_dir.display()
-        );
+    if app.app.contains('/') || app.app.starts_with('.') {
+        bail!("refusing to write outside the output folder: {}", app.app);
     }
-    let old = Manifest::read(&app_dir)?;
+    let mut disk = Reader::open(out)?;
+    let manifest_rel = format!("{}/{}", app.app, manifest::FILE_NAME);
+    let old_text = disk.read(&manifest_rel)?;
+    let old = old_text
+        .as_deref()
+        .map(|t| Manifest::parse(t, &out.join(&manifest_rel)))
+        .transpose()?;
     let old_files = old.map(|m| m.files).unwrap_or_default();
     for (rel, content) in &app.files {
         safe_relative(rel)?;
         let full_rel = format!("{}/{rel}", app.app);
-        match read_inside_checked(out, &full_rel, &mut checked)? {
+        match disk.read(&full_rel)? {
             None => plan.changes.push(FileChange {
                 path: full_rel,
                 action: Action::Create,
@@ -188,7 +186,7 @@ pub fn plan(out: &Path, app: &AppOutput) -> Result<SyncPlan> {
             continue;
         }
         let full_rel = format!("{}/{rel}", app.app);
-        if let Some(disk) = read_inside_checked(out, &full_rel, &mut checked)? {
+        if let Some(disk) = disk.read(&full_rel)? {
             let edited = sha256(disk.as_bytes()) != *digest;
             plan.changes.push(FileChange {
                 path: full_rel,
@@ -199,53 +197,114 @@ pub fn plan(out: &Path, app: &AppOutput) -> Result<SyncPlan> {
             });
         }
     }
-    let manifest_rel = format!("{}/{}", app.app, manifest::FILE_NAME);
     let text = app.manifest.to_text();
-    if read_inside_checked(out, &manifest_rel, &mut checked)?.as_deref() != Some(text.as_str()) {
-        plan.manifests.push((manifest_rel, text));
+    if old_text.as_deref() != Some(text.as_str()) {
+        plan.manifests.push(ManifestWrite {
+            path: manifest_rel,
+            text,
+            was: old_text.map(|t| sha256(t.as_bytes())),
+        });
     }
     plan.changes.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(plan)
+}
+
+/// The app folders in `out` that carry a tfblueprint manifest but are not in `apps`: output of
+/// blueprints that are not part of this run. Folders without a manifest are not the tool's.
+pub fn orphans(out: &Path, apps: &BTreeSet<String>) -> Result<Vec<(String, Manifest)>> {
+    let Some(tree) = Tree::open(out)? else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for name in tree.root().names()? {
+        if name.starts_with('.') || apps.contains(&name) {
+            continue;
+        }
+        if tree.root().kind(&name)? != Some(Kind::Dir) {
+            continue;
+        }
+        let Some(dir) = tree.root().sub(&name)? else {
+            continue;
+        };
+        let Ok(Some(bytes)) = dir.read(manifest::FILE_NAME) else {
+            continue;
+        };
+        if let Ok(m) = Manifest::parse(&text(bytes), &dir.path().join(manifest::FILE_NAME)) {
+            found.push((name, m));
+        }
+    }
+    Ok(found)
+}
+
+/// The removal of an app folder that no blueprint of the run produces: every file its
+/// manifest lists (edited ones only with `--force`), then the manifest. Files the manifest
+/// does not list stay, and so does their folder.
+pub fn plan_prune(out: &Path, app: &str, manifest: &Manifest) -> Result<SyncPlan> {
+    safe_relative(app)?;
+    let mut disk = Reader::open(out)?;
+    let mut plan = SyncPlan::default();
+    for (rel, digest) in &manifest.files {
+        if safe_relative(rel).is_err() {
+            continue;
+        }
+        let full_rel = format!("{app}/{rel}");
+        if let Some(content) = disk.read(&full_rel)? {
+            plan.changes.push(FileChange {
+                edited: sha256(content.as_bytes()) != *digest,
+                path: full_rel,
+                action: Action::Delete,
+                old: Some(content),
+                new: None,
+            });
+        }
+    }
+    let manifest_rel = format!("{app}/{}", manifest::FILE_NAME);
+    if let Some(t) = disk.read(&manifest_rel)? {
+        plan.prune = Some((manifest_rel, sha256(t.as_bytes())));
+    }
     Ok(plan)
 }
 
 /// The journal of a run, in the output folder while its renames and removals are under way.
 pub const JOURNAL: &str = ".tfblueprint-journal.json";
 const TMP_SUFFIX: &str = ".tfblueprint-tmp";
+/// The journal while the run is staged (before its commit point).
+const SPOOL: &str = ".tfblueprint-journal.json.tfblueprint-tmp";
+const VERSION: u32 = 2;
 
-/// What a run commits to: paths relative to the output folder.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Journal {
-    /// (staged temporary file, target)
-    renames: Vec<(String, String)>,
-    /// (file to remove, SHA-256 of the content it must still have)
-    removals: Vec<(String, String)>,
-    /// Staged temporary file -> the SHA-256 of its content: a journal is committed only when
-    /// every staged file is whole. (Absent from the journals of older versions, which wrote
-    /// the journal only once the staged files were on the disk.)
-    #[serde(default)]
-    staged_sha256: BTreeMap<String, String>,
-}
-
-impl Journal {
-    /// Whether the run reached its commit point: every rename is pending with a whole staged
-    /// file, or done. Before the commit point no rename is made, so a journal that is not
-    /// committed has changed nothing.
-    fn committed(&self, out: &Path) -> Result<bool> {
-        for (tmp, target) in &self.renames {
-            let Some(digest) = self.staged_sha256.get(tmp) else {
-                continue;
-            };
-            safe_relative(tmp)?;
-            safe_relative(target)?;
-            let whole = |rel: &str| -> Result<bool> {
-                Ok(read_inside(out, rel)?.is_some_and(|c| sha256(c.as_bytes()) == *digest))
-            };
-            if !whole(tmp)? && !whole(target)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
+/// One line of the journal (JSON lines; the last one closes it with the SHA-256 of the others).
+/// Paths are relative to the output folder; a staged file is the target's temporary name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Entry {
+    Journal {
+        version: u32,
+    },
+    /// A folder the run created (announced before it is made).
+    Mkdir {
+        path: String,
+    },
+    /// A staged file to rename to `target`: its SHA-256, and that of `target` as planned.
+    Rename {
+        target: String,
+        sha256: String,
+        was: Option<String>,
+    },
+    /// The same for an app's manifest, renamed last.
+    Manifest {
+        target: String,
+        sha256: String,
+        was: Option<String>,
+    },
+    /// A file to remove, with the SHA-256 it must still have.
+    Remove {
+        target: String,
+        sha256: String,
+    },
+    End {
+        entries: u64,
+        sha256: String,
+    },
 }
 
 fn temp_name(rel: &str) -> String {
@@ -255,338 +314,730 @@ fn temp_name(rel: &str) -> String {
     }
 }
 
-/// Syncs a folder so that renames in it survive a crash (where the platform allows it).
-#[cfg(not(target_os = "linux"))]
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
+/// A test hook: `TFBLUEPRINT_FAILPOINT=before-commit` or `after-commit` ends the process there
+/// as a kill would (no clean-up), so that tests can reproduce an interrupted run exactly.
+fn failpoint(name: &str) {
+    if std::env::var("TFBLUEPRINT_FAILPOINT").is_ok_and(|v| v == name) {
+        std::process::exit(86);
     }
 }
 
-/// New contents staged in temporary files beside their targets, and the removals that go with
-/// them: everything a run writes before its commit point. Paths are relative to the output
-/// folder. Stages of several parts of one run (apps staged in parallel) are joined with
-/// [`Staged::append`] and committed together.
-#[derive(Debug, Default)]
-pub struct Staged {
-    /// (staged temporary file, target)
-    files: Vec<(String, String)>,
-    /// The same for manifests, which are renamed last.
-    manifests: Vec<(String, String)>,
-    /// (file to remove, SHA-256 of the content it must still have)
-    removals: Vec<(String, String)>,
-    /// Staged temporary file -> SHA-256 of its content.
-    sha256: BTreeMap<String, String>,
+struct Spool {
+    w: std::io::BufWriter<std::fs::File>,
+    hash: Sha256,
+    entries: u64,
 }
 
-impl Staged {
-    pub fn append(&mut self, mut other: Staged) {
-        self.files.append(&mut other.files);
-        self.manifests.append(&mut other.manifests);
-        self.removals.append(&mut other.removals);
-        self.sha256.append(&mut other.sha256);
-    }
+/// The writes of one run before its commit point (step 1): shared by the tasks that stage the
+/// apps, each of which adds its entries to the journal's temporary file when it is staged.
+pub struct Staging {
+    out: PathBuf,
+    spool: Mutex<Option<Spool>>,
+}
 
-    /// Removes the temporary files: the run is abandoned and nothing changed.
-    pub fn discard(&self, out: &Path) {
-        for (tmp, _) in self.files.iter().chain(&self.manifests) {
-            let _ = fs::remove_file(out.join(tmp));
+/// What finishing a journal did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Done {
+    pub written: usize,
+    pub removed: usize,
+}
+
+impl Staging {
+    /// Staging into `out`, which must exist.
+    pub fn new(out: &Path) -> Staging {
+        Staging {
+            out: out.to_path_buf(),
+            spool: Mutex::new(None),
         }
     }
-}
 
-/// Stages the new contents of `plan` (step 1 of the module documentation), the files on up to
-/// `threads` threads. On an error the files staged so far are removed again.
-pub fn stage(out: &Path, plan: &SyncPlan, threads: usize) -> Result<Staged> {
-    // (path relative to `out`, content, is a manifest)
-    let writes: Vec<(&str, &str, bool)> = plan
-        .changes
-        .iter()
-        .filter_map(|c| c.new.as_deref().map(|n| (c.path.as_str(), n, false)))
-        .chain(
-            plan.manifests
-                .iter()
-                .map(|(p, c)| (p.as_str(), c.as_str(), true)),
-        )
-        .collect();
-    let dirs: BTreeSet<&Path> = writes
-        .iter()
-        .filter_map(|(rel, _, _)| Path::new(rel).parent())
-        .collect();
-    for dir in dirs {
-        let dir = out.join(dir);
-        fs::create_dir_all(&dir)
-            .with_context(|| format!("creating {}", dir.display()))
-            .context("nothing was changed in the output folder")?;
+    fn write(&self, entries: &[Entry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut guard = self.spool.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            let root =
+                Dir::open(&self.out).with_context(|| format!("opening {}", self.out.display()))?;
+            let f = root.create_new(SPOOL)?;
+            let mut spool = Spool {
+                w: std::io::BufWriter::new(f),
+                hash: Sha256::new(),
+                entries: 0,
+            };
+            spool_line(&mut spool, &Entry::Journal { version: VERSION })?;
+            *guard = Some(spool);
+        }
+        let spool = guard.as_mut().expect("opened above");
+        let mut flush = false;
+        for e in entries {
+            flush |= matches!(e, Entry::Mkdir { .. });
+            spool_line(spool, e)?;
+        }
+        if flush {
+            spool.w.flush().context("writing the journal")?;
+        }
+        Ok(())
     }
-    let parts: Vec<&[(&str, &str, bool)]> = writes
-        .chunks(writes.len().div_ceil(threads.max(1)).max(1))
-        .collect();
-    let mut staged = Staged::default();
-    let mut error = None;
-    for part in crate::batch::map(&parts, threads, |part| stage_files(out, part)) {
-        match part {
-            Ok(part) => staged.append(part),
+
+    /// Stages the new contents of `plan` (step 1), the files on up to `threads` threads.
+    /// On an error the files this call staged are removed again.
+    pub fn stage(&self, plan: &SyncPlan, threads: usize) -> Result<()> {
+        // (path relative to `out`, content, SHA-256 of the target as planned)
+        let writes: Vec<(&str, &str, Option<String>)> = plan
+            .changes
+            .iter()
+            .filter_map(|c| {
+                c.new.as_deref().map(|n| {
+                    (
+                        c.path.as_str(),
+                        n,
+                        c.old.as_deref().map(|o| sha256(o.as_bytes())),
+                    )
+                })
+            })
+            .collect();
+        let mut tree = Tree::open(&self.out)?
+            .ok_or_else(|| anyhow!("{} vanished during the run", self.out.display()))?;
+        let dirs: BTreeSet<&str> = writes
+            .iter()
+            .map(|(rel, _, _)| split(rel).0)
+            .chain(plan.manifests.iter().map(|m| split(&m.path).0))
+            .collect();
+        for dir in dirs {
+            let mut note = |rel: &str| {
+                self.write(&[Entry::Mkdir {
+                    path: rel.to_string(),
+                }])
+            };
+            tree.dir(dir, Some(&mut note))?;
+        }
+        let parts: Vec<&[(&str, &str, Option<String>)]> = writes
+            .chunks(writes.len().div_ceil(threads.max(1)).max(1))
+            .collect();
+        let mut entries = Vec::new();
+        let mut error = None;
+        for part in crate::batch::map(&parts, threads, |part| stage_files(&self.out, part)) {
+            match part {
+                Ok(mut part) => entries.append(&mut part),
+                Err(e) => {
+                    error.get_or_insert(e);
+                }
+            }
+        }
+        let manifests = plan
+            .manifests
+            .iter()
+            .map(|m| {
+                let (dir, name) = split(&m.path);
+                let d = tree
+                    .dir(dir, None)?
+                    .ok_or_else(|| anyhow!("{} vanished", self.out.join(dir).display()))?;
+                write_temp(&d, name, &m.text)?;
+                Ok(Entry::Manifest {
+                    target: m.path.clone(),
+                    sha256: sha256(m.text.as_bytes()),
+                    was: m.was.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>();
+        match manifests {
+            Ok(mut m) => entries.append(&mut m),
             Err(e) => {
                 error.get_or_insert(e);
             }
         }
-    }
-    if let Some(e) = error {
-        staged.discard(out);
-        return Err(e.context("nothing was changed in the output folder"));
-    }
-    for c in plan.changes.iter().filter(|c| c.action == Action::Delete) {
-        let old = c.old.as_deref().unwrap_or_default();
-        staged
-            .removals
-            .push((c.path.clone(), sha256(old.as_bytes())));
-    }
-    Ok(staged)
-}
-
-/// Writes each (path, content, is a manifest) to its temporary file, in folders that exist.
-/// On an error the files it wrote are removed again.
-fn stage_files(out: &Path, writes: &[(&str, &str, bool)]) -> Result<Staged> {
-    let mut staged = Staged::default();
-    for &(rel, content, is_manifest) in writes {
-        let tmp_rel = temp_name(rel);
-        let tmp = out.join(&tmp_rel);
-        let written = fs::File::create(&tmp).and_then(|mut f| {
-            f.write_all(content.as_bytes())
-                .and_then(|()| durable::file(&f))
-        });
-        let list = if is_manifest {
-            &mut staged.manifests
-        } else {
-            &mut staged.files
+        for c in plan.changes.iter().filter(|c| c.action == Action::Delete) {
+            let old = c.old.as_deref().unwrap_or_default();
+            entries.push(Entry::Remove {
+                target: c.path.clone(),
+                sha256: sha256(old.as_bytes()),
+            });
+        }
+        if let Some((path, digest)) = &plan.prune {
+            entries.push(Entry::Remove {
+                target: path.clone(),
+                sha256: digest.clone(),
+            });
+        }
+        let error = match error {
+            Some(e) => Some(e),
+            None => self.write(&entries).err(),
         };
-        list.push((tmp_rel.clone(), rel.to_string()));
-        if let Err(e) = written {
-            staged.discard(out);
-            return Err(e).with_context(|| format!("writing {}", tmp.display()));
-        }
-        staged.sha256.insert(tmp_rel, sha256(content.as_bytes()));
-    }
-    Ok(staged)
-}
-
-/// Commits staged writes (steps 2 and 3 of the module documentation). Before the commit point
-/// an error removes the staged files and nothing changed.
-pub fn commit(out: &Path, staged: Staged) -> Result<()> {
-    let Staged {
-        mut files,
-        mut manifests,
-        removals,
-        sha256: staged_sha256,
-    } = staged;
-    // Manifests are renamed last: a run stopped in between leaves files that the old manifest
-    // does not know, which the next run treats as its own by header.
-    files.append(&mut manifests);
-    if files.is_empty() && removals.is_empty() {
-        return Ok(()); // in sync: nothing to commit
-    }
-    let journal = Journal {
-        renames: files,
-        removals,
-        staged_sha256,
-    };
-    let result = (|| -> Result<()> {
-        let tmp = out.join(format!("{JOURNAL}{TMP_SUFFIX}"));
-        fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-        let f = fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-        // Streamed: a run of many apps does not hold the journal's text as well.
-        let mut w = std::io::BufWriter::new(f);
-        serde_json::to_writer_pretty(&mut w, &journal)
-            .map_err(std::io::Error::from)
-            .and_then(|()| w.flush())
-            .and_then(|()| durable::file(w.get_ref()))
-            .with_context(|| format!("writing {}", tmp.display()))?;
-        fs::rename(&tmp, out.join(JOURNAL))
-            .with_context(|| format!("writing {}", out.join(JOURNAL).display()))?;
-        // The commit point: once the staged files and the journal are on the disk the run is
-        // finished, now or by the next run's recovery.
-        durable::committed(out, journal.renames.iter().map(|(tmp, _)| tmp.as_str()))
-    })();
-    if let Err(e) = result {
-        for (tmp, _) in &journal.renames {
-            let _ = fs::remove_file(out.join(tmp));
-        }
-        let _ = fs::remove_file(out.join(format!("{JOURNAL}{TMP_SUFFIX}")));
-        let _ = fs::remove_file(out.join(JOURNAL));
-        return Err(e.context("nothing was changed in the output folder"));
-    }
-    finish(out, &journal)
-}
-
-/// Getting staged files, the journal and renames onto the disk. On Linux one `syncfs` per file
-/// system replaces an `fsync` per file and per folder: with tens of thousands of files the
-/// per-file calls, each a journal commit of the file system, cost far more than writing the
-/// files.
-mod durable {
-    #![cfg_attr(not(target_os = "linux"), allow(unused_imports))]
-    use anyhow::{Context, Result};
-    use std::collections::BTreeSet;
-    use std::fs;
-    use std::path::{Path, PathBuf};
-
-    /// Called on each staged file and on the journal once written.
-    #[cfg(target_os = "linux")]
-    pub fn file(_: &fs::File) -> std::io::Result<()> {
-        Ok(()) // synced together by `committed`
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    pub fn file(f: &fs::File) -> std::io::Result<()> {
-        f.sync_all()
-    }
-
-    /// Called once the run's files are staged and its journal is in place: returns when both
-    /// are on the disk.
-    #[cfg(target_os = "linux")]
-    pub fn committed<'a>(out: &Path, tmps: impl Iterator<Item = &'a str>) -> Result<()> {
-        let dirs: BTreeSet<&Path> = tmps.filter_map(|t| Path::new(t).parent()).collect();
-        sync_file_systems(
-            std::iter::once(out.to_path_buf()).chain(dirs.into_iter().map(|d| out.join(d))),
-        )
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    pub fn committed<'a>(out: &Path, _: impl Iterator<Item = &'a str>) -> Result<()> {
-        // Each file was synced as it was written; the journal's name is in `out`.
-        super::sync_dir(out);
-        Ok(())
-    }
-
-    /// Called after the renames and removals with the folders they changed.
-    #[cfg(target_os = "linux")]
-    pub fn folders(dirs: impl Iterator<Item = PathBuf>) -> Result<()> {
-        sync_file_systems(dirs)
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    pub fn folders(dirs: impl Iterator<Item = PathBuf>) -> Result<()> {
-        for d in dirs {
-            super::sync_dir(&d);
+        if let Some(e) = error {
+            unstage(&mut tree, &entries);
+            return Err(e.context("nothing was changed in the output folder"));
         }
         Ok(())
     }
 
-    /// `syncfs` on every file system that holds one of `dirs` (normally just one).
-    #[cfg(target_os = "linux")]
-    fn sync_file_systems(dirs: impl Iterator<Item = PathBuf>) -> Result<()> {
-        use std::os::unix::fs::MetadataExt;
-        use std::os::unix::io::AsRawFd;
-        let mut devices = BTreeSet::new();
-        for dir in dirs {
-            let Ok(meta) = fs::metadata(&dir) else {
-                continue; // a folder that a removal took away
+    /// Abandons the run: removes its staged files, the folders it created and its journal;
+    /// nothing changed.
+    pub fn discard(self) {
+        let spool = self.spool.into_inner().unwrap_or_else(|p| p.into_inner());
+        let Some(mut spool) = spool else { return };
+        let _ = spool.w.flush();
+        drop(spool);
+        if let Ok(Some(mut tree)) = Tree::open(&self.out) {
+            undo(&mut tree, SPOOL);
+        }
+    }
+
+    /// Commits the staged writes (steps 2 and 3). Before the commit point an error removes the
+    /// staged files and nothing changed.
+    pub fn commit(self) -> Result<Done> {
+        let out = self.out.clone();
+        let spool = self.spool.into_inner().unwrap_or_else(|p| p.into_inner());
+        let Some(mut spool) = spool else {
+            return Ok(Done::default()); // in sync: nothing to commit
+        };
+        failpoint("before-commit");
+        let mut tree = Tree::open(&out)?
+            .ok_or_else(|| anyhow!("{} vanished during the run", out.display()))?;
+        let result = (|| -> Result<()> {
+            let digest = hex(&spool.hash.clone().finalize());
+            let end = Entry::End {
+                entries: spool.entries,
+                sha256: digest,
             };
-            if !devices.insert(meta.dev()) {
-                continue;
+            let mut line = serde_json::to_string(&end).map_err(std::io::Error::from)?;
+            line.push('\n');
+            spool.w.write_all(line.as_bytes())?;
+            spool.w.flush()?;
+            #[cfg(not(target_os = "linux"))]
+            spool.w.get_ref().sync_all()?;
+            tree.root()
+                .rename(SPOOL, JOURNAL)
+                .with_context(|| format!("writing {}", out.join(JOURNAL).display()))?;
+            // The commit point: once the staged files and the journal are on the disk the run
+            // is finished, now or by the next run's recovery.
+            tree.root().sync_fs()
+        })();
+        drop(spool);
+        if let Err(e) = result {
+            if tree.root().kind(JOURNAL).ok().flatten().is_some() {
+                undo(&mut tree, JOURNAL);
+            } else {
+                undo(&mut tree, SPOOL);
             }
-            let f = fs::File::open(&dir).with_context(|| format!("syncing {}", dir.display()))?;
-            // SAFETY: syncfs only reads the open descriptor that `f` owns.
-            if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
-                return Err(std::io::Error::last_os_error())
-                    .with_context(|| format!("syncing {}", dir.display()));
-            }
+            return Err(e.context("nothing was changed in the output folder"));
         }
-        Ok(())
+        failpoint("after-commit");
+        finish(&mut tree)
     }
 }
 
-/// Carries out a committed journal; every step may already have been done.
-fn finish(out: &Path, journal: &Journal) -> Result<()> {
-    let mut dirs = BTreeSet::new();
-    for (tmp, target) in &journal.renames {
-        safe_relative(tmp)?;
-        safe_relative(target)?;
-        let (tmp, target) = (out.join(tmp), out.join(target));
-        match fs::rename(&tmp, &target) {
-            Ok(()) => {}
-            // Renamed before the previous run stopped.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.exists() => {}
-            Err(e) => {
-                return Err(e).with_context(|| format!("replacing {}", target.display()));
-            }
-        }
-        dirs.insert(target.parent().map(Path::to_path_buf));
-    }
-    for (rel, digest) in &journal.removals {
-        safe_relative(rel)?;
-        let target = out.join(rel);
-        match read_inside(out, rel)? {
-            Some(disk) if sha256(disk.as_bytes()) == *digest => {}
-            _ => continue, // already removed, or not the file the run meant to remove
-        }
-        fs::remove_file(&target).with_context(|| format!("removing {}", target.display()))?;
-        let mut dir = target.parent().map(Path::to_path_buf);
-        while let Some(d) = dir {
-            if d == out || fs::remove_dir(&d).is_err() {
-                break;
-            }
-            dir = d.parent().map(Path::to_path_buf);
-        }
-        dirs.insert(Some(out.to_path_buf()));
-    }
-    // The renames and removals reach the disk before the journal that names them goes. The
-    // journal's removal needs no sync: a journal found again names only steps already done.
-    durable::folders(dirs.into_iter().flatten())?;
-    let journal_path = out.join(JOURNAL);
-    fs::remove_file(&journal_path)
-        .with_context(|| format!("removing {}", journal_path.display()))?;
+fn spool_line(spool: &mut Spool, e: &Entry) -> Result<()> {
+    let mut line = serde_json::to_string(e).map_err(std::io::Error::from)?;
+    line.push('\n');
+    spool.hash.update(line.as_bytes());
+    spool
+        .w
+        .write_all(line.as_bytes())
+        .context("writing the journal")?;
+    spool.entries += 1;
     Ok(())
 }
 
-/// Removes the staged files of a journal that was never committed, and the journal.
-fn roll_back(out: &Path, journal: &Journal) -> Result<()> {
-    for (tmp, _) in &journal.renames {
-        safe_relative(tmp)?;
-        match fs::remove_file(out.join(tmp)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e).with_context(|| format!("removing {}", out.join(tmp).display()));
-            }
+fn write_temp(dir: &Dir, name: &str, content: &str) -> Result<()> {
+    let tmp = format!(".{name}{TMP_SUFFIX}");
+    let mut f = dir.create_new(&tmp)?;
+    let written = f.write_all(content.as_bytes());
+    #[cfg(not(target_os = "linux"))]
+    let written = written.and_then(|()| f.sync_all());
+    written.with_context(|| format!("writing {}", dir.path().join(&tmp).display()))
+}
+
+/// Writes each (path, content, planned digest) to its temporary file, in folders that exist.
+/// On an error the files it wrote are removed again.
+fn stage_files(out: &Path, writes: &[(&str, &str, Option<String>)]) -> Result<Vec<Entry>> {
+    let mut tree =
+        Tree::open(out)?.ok_or_else(|| anyhow!("{} vanished during the run", out.display()))?;
+    let mut entries = Vec::with_capacity(writes.len());
+    for (rel, content, was) in writes {
+        let (dir, name) = split(rel);
+        let written = tree
+            .dir(dir, None)
+            .and_then(|d| d.ok_or_else(|| anyhow!("{} vanished", out.join(dir).display())))
+            .and_then(|d| write_temp(&d, name, content));
+        if let Err(e) = written {
+            let _ = remove_temp(&mut tree, rel);
+            unstage(&mut tree, &entries);
+            return Err(e);
+        }
+        entries.push(Entry::Rename {
+            target: rel.to_string(),
+            sha256: sha256(content.as_bytes()),
+            was: was.clone(),
+        });
+    }
+    Ok(entries)
+}
+
+fn remove_temp(tree: &mut Tree, target: &str) -> Result<()> {
+    let (dir, name) = split(target);
+    if let Some(d) = tree.dir(dir, None)? {
+        match d.unlink(&format!(".{name}{TMP_SUFFIX}")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
             _ => {}
         }
     }
-    let journal_path = out.join(JOURNAL);
-    fs::remove_file(&journal_path).with_context(|| format!("removing {}", journal_path.display()))
+    Ok(())
+}
+
+/// Removes the staged files of `entries` and the folders they name as created (when empty).
+fn unstage(tree: &mut Tree, entries: &[Entry]) {
+    let mut created = Vec::new();
+    for e in entries {
+        match e {
+            Entry::Rename { target, .. } | Entry::Manifest { target, .. } => {
+                let _ = remove_temp(tree, target);
+            }
+            Entry::Mkdir { path } => created.push(path.clone()),
+            _ => {}
+        }
+    }
+    // Deepest first: a folder's sub-folders were announced after it.
+    for path in created.iter().rev() {
+        let (parent, name) = split(path);
+        if let Ok(Some(d)) = tree.dir(parent, None) {
+            let _ = d.rmdir(name);
+        }
+        tree.forget();
+    }
+}
+
+/// The entries of the journal file `name`, read leniently (a torn last line is left out):
+/// for clean-up only.
+fn entries_lenient(tree: &Tree, name: &str) -> Vec<Entry> {
+    let Ok(Some(f)) = tree.root().open_file(name) else {
+        return Vec::new();
+    };
+    std::io::BufReader::new(f)
+        .lines()
+        .map_while(|l| l.ok())
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect()
+}
+
+/// Rolls back the journal (or its temporary file) `name` of a run that was not committed:
+/// its staged files, the folders it created, and the journal itself go.
+fn undo(tree: &mut Tree, name: &str) {
+    let entries = entries_lenient(tree, name);
+    unstage(tree, &entries);
+    let _ = tree.root().unlink(name);
+}
+
+/// Iterates over the entries of a journal this tool wrote and closed, checking its digest:
+/// `f` sees every entry but the first and the last. An unclosed, altered or foreign journal is
+/// an error.
+fn each_entry(tree: &Tree, mut f: impl FnMut(Entry) -> Result<()>) -> Result<()> {
+    let path = tree.root().path().join(JOURNAL);
+    let foreign = || {
+        anyhow!(
+            "{} is not a journal this version of tfblueprint wrote and closed (its digest or format does not match); it names files to replace and remove, so it is not used: move it away and run again",
+            path.display()
+        )
+    };
+    let file = tree.root().open_file(JOURNAL)?.ok_or_else(foreign)?;
+    let mut hash = Sha256::new();
+    let mut count = 0u64;
+    let mut ended = false;
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|_| foreign())?;
+        if ended {
+            return Err(foreign());
+        }
+        let entry: Entry = serde_json::from_str(&line).map_err(|_| foreign())?;
+        match entry {
+            Entry::Journal { version } if i == 0 && version == VERSION => {}
+            _ if i == 0 => return Err(foreign()),
+            Entry::Journal { .. } => return Err(foreign()),
+            Entry::End { entries, sha256 } => {
+                if entries != count || sha256 != hex(&hash.clone().finalize()) {
+                    return Err(foreign());
+                }
+                ended = true;
+                continue;
+            }
+            e => f(e)?,
+        }
+        hash.update(line.as_bytes());
+        hash.update(b"\n");
+        count += 1;
+    }
+    if !ended {
+        return Err(foreign());
+    }
+    Ok(())
+}
+
+fn digest_of(tree: &mut Tree, rel: &str) -> Result<Option<String>> {
+    Ok(tree.read(rel)?.map(|b| sha256(&b)))
+}
+
+/// Carries out a committed journal (step 3); every step may already have been done.
+fn finish(tree: &mut Tree) -> Result<Done> {
+    let mut done = Done::default();
+    let mut emptied = BTreeSet::new();
+    let out = tree.root().path().to_path_buf();
+    for pass in 0..3 {
+        let mut t = Tree::from_dir(Dir::open(&out)?);
+        each_entry(tree, |e| {
+            match (pass, e) {
+                (0, Entry::Rename { target, sha256, .. })
+                | (2, Entry::Manifest { target, sha256, .. }) => {
+                    safe_relative(&target)?;
+                    let (dir, name) = split(&target);
+                    let d = t
+                        .dir(dir, None)?
+                        .ok_or_else(|| anyhow!("{} is missing", out.join(dir).display()))?;
+                    match d.rename(&format!(".{name}{TMP_SUFFIX}"), name) {
+                        Ok(()) => {
+                            if pass == 0 {
+                                done.written += 1;
+                            }
+                        }
+                        // Renamed before the previous run stopped.
+                        Err(e)
+                            if e.kind() == std::io::ErrorKind::NotFound
+                                && d.read(name)?
+                                    .is_some_and(|b| manifest::sha256(&b) == sha256) => {}
+                        Err(e) => {
+                            return Err(e).with_context(|| {
+                                format!("replacing {}", out.join(&target).display())
+                            });
+                        }
+                    }
+                }
+                (1, Entry::Remove { target, sha256 }) => {
+                    safe_relative(&target)?;
+                    let (dir, name) = split(&target);
+                    let Some(d) = t.dir(dir, None)? else {
+                        return Ok(());
+                    };
+                    match d.read(name)? {
+                        Some(b) if manifest::sha256(&b) == sha256 => {}
+                        _ => return Ok(()), // already removed, or not the file the run meant
+                    }
+                    d.unlink(name)
+                        .with_context(|| format!("removing {}", out.join(&target).display()))?;
+                    if !target.ends_with(manifest::FILE_NAME) {
+                        done.removed += 1;
+                    }
+                    emptied.insert(dir.to_string());
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+    }
+    // The renames and removals reach the disk before the journal that names them goes. The
+    // journal's removal needs no sync: a journal found again names only steps already done.
+    tree.root().sync_fs()?;
+    let mut emptied: Vec<String> = emptied.into_iter().collect();
+    emptied.sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
+    for mut dir in emptied {
+        tree.forget();
+        while !dir.is_empty() {
+            let (parent, name) = split(&dir);
+            let Ok(Some(p)) = tree.dir(parent, None) else {
+                break;
+            };
+            if p.rmdir(name).is_err() {
+                break;
+            }
+            tree.forget();
+            dir = parent.to_string();
+        }
+    }
+    tree.root()
+        .unlink(JOURNAL)
+        .with_context(|| format!("removing {}", out.join(JOURNAL).display()))?;
+    Ok(done)
+}
+
+/// What [`recover`] found in the output folder.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Recovered {
+    /// No interrupted run (leftover temporary files, if any, were removed).
+    Nothing,
+    /// A run that had not reached its commit point: its staged files and folders were removed.
+    RolledBack,
+    /// A committed run, finished now.
+    Finished(Done),
+    /// A committed run that would replace files changed since it stopped: nothing was done.
+    Conflicts(Vec<String>),
+}
+
+/// Whether a run left its journal (committed or not) in `out`.
+pub fn interrupted(out: &Path) -> Result<bool> {
+    let Some(tree) = Tree::open(out)? else {
+        return Ok(false);
+    };
+    Ok(tree.root().kind(JOURNAL)?.is_some() || tree.root().kind(SPOOL)?.is_some())
 }
 
 /// Repairs what an interrupted run left in `out`: a committed journal is carried out (the run
-/// is rolled forward); temporary files of a run that did not reach its commit point are
-/// removed. Returns whether a journal was found. Symbolic links are never followed.
-pub fn recover(out: &Path) -> Result<bool> {
-    let journal_path = out.join(JOURNAL);
-    let found = match fs::read_to_string(&journal_path) {
-        Ok(text) => {
-            let journal: Journal = serde_json::from_str(&text).with_context(|| {
-                format!(
-                    "{} is not a tfblueprint journal; move it away",
-                    journal_path.display()
-                )
-            })?;
-            if journal.committed(out)? {
-                finish(out, &journal)?;
-                true
-            } else {
-                roll_back(out, &journal)?;
-                false
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(e).with_context(|| format!("reading {}", journal_path.display())),
+/// is rolled forward) when it is whole, its own, and every file it replaces is as it expects;
+/// a run that did not reach its commit point is rolled back. Symbolic links are never followed.
+pub fn recover(out: &Path) -> Result<Recovered> {
+    let Some(mut tree) = Tree::open(out)? else {
+        return Ok(Recovered::Nothing);
     };
-    if out.is_dir() {
-        for entry in walkdir::WalkDir::new(out).follow_links(false) {
-            let Ok(entry) = entry else { continue };
-            let name = entry.file_name().to_string_lossy();
-            if entry.file_type().is_file() && name.starts_with('.') && name.ends_with(TMP_SUFFIX) {
-                fs::remove_file(entry.path())
-                    .with_context(|| format!("removing {}", entry.path().display()))?;
-            }
+    // A run stopped before its commit point: its staged files go (those its journal had not
+    // named yet too, below), then the folders it created.
+    let spool = tree
+        .root()
+        .kind(SPOOL)?
+        .map(|_| entries_lenient(&tree, SPOOL));
+    let found = match tree.root().kind(JOURNAL)? {
+        None => Recovered::Nothing,
+        Some(Kind::Link) => {
+            return Err(link_error(&out.join(JOURNAL)).context(
+                "tfblueprint reads only the journal it wrote itself; nothing was changed",
+            ));
         }
+        Some(Kind::File) => roll_forward(&mut tree)?,
+        Some(_) => bail!(
+            "{} is not a file; move it away",
+            out.join(JOURNAL).display()
+        ),
+    };
+    if let Recovered::Conflicts(_) = found {
+        return Ok(found); // the journal and its staged files stay for the next run
+    }
+    remove_stray_temporaries(out)?;
+    if let Some(entries) = spool {
+        unstage(&mut tree, &entries);
+        let _ = tree.root().unlink(SPOOL);
     }
     Ok(found)
+}
+
+/// The state of one rename of a journal.
+enum Pending {
+    /// The staged file is whole and not renamed yet.
+    Staged,
+    /// Renamed already.
+    Done,
+    /// Neither: the staged file did not reach the disk, so the run was never committed.
+    Lost,
+}
+
+fn roll_forward(tree: &mut Tree) -> Result<Recovered> {
+    let out = tree.root().path().to_path_buf();
+    // Pass 1: the journal is whole and ours; the state of every rename; the manifests.
+    let mut committed = true;
+    let mut conflicts = Vec::new();
+    let mut manifests: HashMap<String, (String, bool)> = HashMap::new(); // app -> (sha256, pending)
+    let mut t = Tree::from_dir(Dir::open(&out)?);
+    each_entry(tree, |e| {
+        if let Entry::Rename {
+            target,
+            sha256,
+            was,
+        }
+        | Entry::Manifest {
+            target,
+            sha256,
+            was,
+        } = &e
+        {
+            safe_relative(target)?;
+            let tmp = digest_of(&mut t, &temp_name(target))?;
+            let now = digest_of(&mut t, target)?;
+            let state = if tmp.as_ref() == Some(sha256) {
+                Pending::Staged
+            } else if now.as_ref() == Some(sha256) {
+                Pending::Done
+            } else {
+                Pending::Lost
+            };
+            match state {
+                Pending::Lost => committed = false,
+                // A file in the way that is not the one the run planned over (a missing one
+                // loses nothing).
+                Pending::Staged if now.is_some() && now != *was => conflicts.push(target.clone()),
+                _ => {}
+            }
+            if let Entry::Manifest { .. } = e {
+                let app = app_of(target)?;
+                if *target != format!("{app}/{}", manifest::FILE_NAME) {
+                    bail!("the journal names {target} as a manifest");
+                }
+                manifests.insert(
+                    app.to_string(),
+                    (sha256.clone(), matches!(state, Pending::Staged)),
+                );
+            }
+        }
+        Ok(())
+    })?;
+    if !committed {
+        undo(tree, JOURNAL);
+        return Ok(Recovered::RolledBack);
+    }
+    // Pass 2: every path is a generated file of its app's manifest.
+    // (app, files of its new manifest, files of its manifest on disk)
+    type Files = BTreeMap<String, String>;
+    let mut current: Option<(String, Files, Files)> = None;
+    let mut foreign = Vec::new();
+    each_entry(tree, |e| {
+        let target = match &e {
+            Entry::Rename { target, .. } | Entry::Remove { target, .. } => target.clone(),
+            _ => return Ok(()),
+        };
+        let app = app_of(&target)?.to_string();
+        let rel = &target[app.len() + 1..];
+        if current.as_ref().is_none_or(|(a, _, _)| *a != app) {
+            // (app, files of the new manifest, files of the manifest on disk)
+            let manifest_rel = format!("{app}/{}", manifest::FILE_NAME);
+            let read = |t: &mut Tree, rel: &str| -> Result<BTreeMap<String, String>> {
+                Ok(match t.read(rel)? {
+                    Some(b) => Manifest::parse(&text(b), &out.join(rel))?.files,
+                    None => BTreeMap::new(),
+                })
+            };
+            let new = match manifests.get(&app) {
+                Some((_, true)) => read(&mut t, &temp_name(&manifest_rel))?,
+                Some((_, false)) => read(&mut t, &manifest_rel)?,
+                None => BTreeMap::new(),
+            };
+            let old = match manifests.get(&app) {
+                Some((_, false)) => BTreeMap::new(), // replaced: its removals are done
+                _ => read(&mut t, &manifest_rel)?,
+            };
+            current = Some((app.clone(), new, old));
+        }
+        let (_, new, old) = current.as_ref().expect("set above");
+        let own = match &e {
+            Entry::Rename { .. } => new.contains_key(rel),
+            Entry::Remove { sha256, .. } => {
+                if rel == manifest::FILE_NAME {
+                    !manifests.contains_key(&app)
+                } else if old.get(rel).is_some_and(|d| d == sha256) {
+                    true
+                } else {
+                    // Not in the manifest on disk: only a file already removed may be named.
+                    digest_of(&mut t, &target)?.as_ref() != Some(sha256)
+                }
+            }
+            _ => true,
+        };
+        if !own {
+            foreign.push(target);
+        }
+        Ok(())
+    })?;
+    if !foreign.is_empty() {
+        bail!(
+            "{} names files that are not generated files of their app's manifest, so it was not written by a run of tfblueprint on this folder; nothing was changed. Move it away and run again:\n{}",
+            out.join(JOURNAL).display(),
+            foreign
+                .iter()
+                .map(|p| format!("  {}", out.join(p).display()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    if !conflicts.is_empty() {
+        return Ok(Recovered::Conflicts(conflicts));
+    }
+    Ok(Recovered::Finished(finish(tree)?))
+}
+
+fn app_of(target: &str) -> Result<&str> {
+    safe_relative(target)?;
+    match target.split_once('/') {
+        Some((app, rest)) if !app.starts_with('.') && !rest.is_empty() => Ok(app),
+        _ => bail!("the journal names {target}, which is not in an app folder"),
+    }
+}
+
+/// Removes temporary files (and links under their names) left by a run that stopped before it
+/// wrote its journal.
+fn remove_stray_temporaries(out: &Path) -> Result<()> {
+    if !out.is_dir() {
+        return Ok(());
+    }
+    for entry in walkdir::WalkDir::new(out).follow_links(false) {
+        let Ok(entry) = entry else { continue };
+        let name = entry.file_name().to_string_lossy();
+        let ft = entry.file_type();
+        if (ft.is_file() || ft.is_symlink()) && name.starts_with('.') && name.ends_with(TMP_SUFFIX)
+        {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("removing {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(files: &[(&str, &str)]) -> AppOutput {
+        let files: BTreeMap<String, String> = files
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.to_string()))
+            .collect();
+        AppOutput {
+            app: "a".into(),
+            manifest: Manifest {
+                generator: "t".into(),
+                blueprint: "a.hcl".into(),
+                blueprint_sha256: String::new(),
+                overlay: None,
+                files: files
+                    .iter()
+                    .map(|(p, c)| (p.clone(), sha256(c.as_bytes())))
+                    .collect(),
+            },
+            files,
+        }
+    }
+
+    fn generate(out: &Path, a: &AppOutput) -> Staging {
+        let plan = plan(out, a).unwrap();
+        let s = Staging::new(out);
+        s.stage(&plan, 1).unwrap();
+        s
+    }
+
+    /// A folder of the app swapped for a link after the plan and the staging: the commit
+    /// writes nothing through the link and stops with an error naming it.
+    #[test]
+    fn a_folder_swapped_for_a_link_after_staging_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        generate(&out, &app(&[("envs/dev/main.tf", "# v1\n")]))
+            .commit()
+            .unwrap();
+        let staged = generate(&out, &app(&[("envs/dev/main.tf", "# v2\n")]));
+        let outside = dir.path().join("outside");
+        std::fs::rename(out.join("a/envs/dev"), &outside).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("a/envs/dev")).unwrap();
+        let err = staged.commit().unwrap_err();
+        assert!(format!("{err:#}").contains("symbolic link"), "{err:#}");
+        assert_eq!(
+            std::fs::read_to_string(outside.join("main.tf")).unwrap(),
+            "# v1\n"
+        );
+    }
+
+    #[test]
+    fn a_discarded_run_leaves_no_folder_it_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        generate(
+            &out,
+            &app(&[("envs/dev/main.tf", "x\n"), ("b/c/d.tf", "y\n")]),
+        )
+        .discard();
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+    }
 }

@@ -128,16 +128,11 @@ pub fn text(review: &Review, color: bool) -> String {
     out
 }
 
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
+/// `s` as a code span in a table cell: a backtick fence longer than any run of backticks in
+/// it (CommonMark's rule, so no value can close the span and let HTML through), on one line,
+/// with `|` escaped so that it cannot end the cell.
 fn code(s: &str) -> String {
-    if s.contains('`') {
-        format!("`` {} ``", cell(s))
-    } else {
-        format!("`{}`", cell(s))
-    }
+    crate::render::md_code(s).replace('|', "\\|")
 }
 
 fn md_changes(r: &ResourceChange) -> String {
@@ -396,6 +391,62 @@ mod tests {
             new: Some("b\n".into()),
             edited: false,
         }
+    }
+
+    /// The first code span of `cell`: (fence length, content); None when it is not closed.
+    fn span(cell: &str) -> Option<(usize, &str)> {
+        let n = cell.find(|c| c != '`')?;
+        let rest = &cell[n..];
+        let b = rest.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'`' {
+                let run = b[i..].iter().take_while(|&&c| c == b'`').count();
+                if run == n {
+                    return Some((n, &rest[..i]));
+                }
+                i += run;
+            } else {
+                i += 1;
+            }
+        }
+        None
+    }
+
+    /// Item 13: a value holding backticks, `|`, HTML or a line break stays inside its code
+    /// span and its cell in the Markdown diff.
+    #[test]
+    fn markdown_values_stay_inside_their_code_span_and_cell() {
+        let hostile = "a``<img src=x onerror=alert(1)>``b|c`\n<script>";
+        let mut r = update("module.ecs.aws_ecs_service.this[\"api\"]");
+        r.changes.push(crate::review::AttributeChange {
+            attribute: "tags".into(),
+            before: Value::String("x".into()),
+            after: Value::String(hostile.into()),
+            forces_replacement: false,
+        });
+        let review = Review {
+            base: "disk".into(),
+            envs: vec![env("billing", "dev", vec![r])],
+            files: vec![file("billing/envs/dev/main.tf")],
+        };
+        let md = markdown(&review);
+        let row = md
+            .lines()
+            .find(|l| l.starts_with("| update |"))
+            .unwrap_or_else(|| panic!("{md}"));
+        // Three cells: four unescaped `|`.
+        let bars = row
+            .char_indices()
+            .filter(|&(i, c)| c == '|' && !row[..i].ends_with('\\'))
+            .count();
+        assert_eq!(bars, 4, "{row}");
+        let after = row.split(" → ").nth(1).unwrap_or_else(|| panic!("{row}"));
+        let (fence, content) = span(after).unwrap_or_else(|| panic!("unclosed span: {row}"));
+        assert!(fence >= 3, "{row}");
+        let json = serde_json::to_string(hostile).unwrap();
+        assert_eq!(content.trim().replace("\\|", "|"), json, "{row}");
+        assert!(!row.contains('\n'));
     }
 
     /// Apps of which nothing changes are counted, not listed; every environment of an app that

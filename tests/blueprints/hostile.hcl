@@ -4,18 +4,13 @@
 app "hostile" {
   description = "Hostile \"quotes\", back\\slashes, a\nnewline, $${not.interpolated} and %%{ not_a_directive } – Zürich 東京 🚀"
   region      = "eu-west-1"
+  # Tags take only what AWS takes in tags (letters, digits, spaces and _ . : / = + - @, in any
+  # script): the HCL-hostile strings are container environment values below.
   tags = {
-    quote          = "she said \"hi\" and 'bye'"
-    backslash      = "C:\\Program Files\\App\\"
-    newline        = "line one\nline two\r\nline three\ttabbed"
-    dollar         = "$${aws_iam_user.pwned.arn}"
-    percent        = "%%{ for x in [1, 2] }$${x}%%{ endfor }"
-    unicode        = "Zürich – 東京 – Ελληνικά – مرحبا – 🚀 – \u00e9 – \U0001F600"
-    hcl_shaped     = "\"\n}\nresource \"aws_iam_user\" \"pwned\" {\n  name = \"pwned\"\n}\nlocals {\n  x = \""
-    comment_shaped = "# not a comment */ /* // also not <!-- nor this -->"
-    heredoc_shaped = "<<EOT\ninjected\nEOT"
-    "Cost Center"  = "R&D <ops> 'x' = y"
-    "owner:email"  = "ops+infra@example.com"
+    unicode       = "Zürich 東京 Ελληνικά مرحبا \u00e9"
+    "Cost Center" = "R+D = ops/infra: 50"
+    "owner:email" = "ops+infra@example.com"
+    separators    = "a\u00a0b\u2028c\u3000d"
   }
 
   network {
@@ -46,6 +41,15 @@ app "hostile" {
       TRIPLE       = "$$${x} and %%%{y}"
       EMPTY        = ""
       ONLY_ESCAPES = "\\\"\\"
+      TAG_QUOTE    = "she said \"hi\" and 'bye'"
+      TAG_BACKSLASH = "C:\\Program Files\\App\\"
+      TAG_NEWLINE  = "line one\nline two\r\nline three\ttabbed"
+      TAG_DOLLAR   = "$${aws_iam_user.pwned.arn}"
+      TAG_PERCENT  = "%%{ for x in [1, 2] }$${x}%%{ endfor }"
+      TAG_HCL      = "\"\n}\nresource \"aws_iam_user\" \"pwned\" {\n  name = \"pwned\"\n}\nlocals {\n  x = \""
+      TAG_COMMENT  = "# not a comment */ /* // also not <!-- nor this -->"
+      TAG_HEREDOC  = "<<EOT\ninjected\nEOT"
+      TAG_MARKUP   = "R&D <ops> 'x' = y"
     }
     secrets = {
       API_TOKEN = "ssm:/hostile/api-token"
@@ -55,7 +59,7 @@ app "hostile" {
   environment "dev" {
     account_id = "111111111111" # placeholder
     tags = {
-      note = "dev \"env\"\n$${terraform.workspace} %%{ if true }x%%{ endif }"
+      note = "dev env: terraform.workspace = x/y @ 東京"
     }
   }
 }

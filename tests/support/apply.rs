@@ -353,12 +353,32 @@ impl Scratch<'_> {
     /// Tears the environment down as its owner would: deletion protection off (an override of
     /// the module calls that set it, applied), then `destroy`; the state must be empty after it.
     pub fn destroy(&self) -> Result<(), String> {
-        if let Some(text) = unprotect_override(&self.root) {
+        if let Some((text, modules)) = unprotect_override(&self.root) {
             fs::write(self.root.join(UNPROTECT_FILE), text)
                 .map_err(|e| format!("[{}] write {UNPROTECT_FILE}: {e}", self.label))?;
-            self.apply()?;
+            // Only the modules whose protection changes, on the state as applied (the
+            // converge plan has just read every object back).
+            let targets: Vec<String> = modules
+                .iter()
+                .map(|m| format!("-target=module.{m}"))
+                .collect();
+            let mut args = vec![
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-refresh=false",
+            ];
+            args.extend(targets.iter().map(String::as_str));
+            self.run(&args)?;
         }
-        self.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])?;
+        self.run(&[
+            "destroy",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-refresh=false",
+        ])?;
         let left = self.state_list()?;
         if left.is_empty() {
             Ok(())
@@ -391,13 +411,15 @@ pub const UNPROTECT_FILE: &str = "tfblueprint_unprotect_override.tf";
 
 /// Every module call of the root's main.tf that sets `deletion_protection = true` (on its own
 /// or inside a map such as `databases`), copied with `false` in its place; None when there is
-/// none. Generated files are `terraform fmt` formatted, so a module block ends at a line `}`.
-pub fn unprotect_override(root: &Path) -> Option<String> {
+/// none; with the names of those module calls. Generated files are `terraform fmt` formatted,
+/// so a module block ends at a line `}`.
+pub fn unprotect_override(root: &Path) -> Option<(String, Vec<String>)> {
     let text = fs::read_to_string(root.join("main.tf")).ok()?;
     let mut out =
         String::from("# Written by the apply harness: deletion protection off, to destroy.\n");
     let mut block: Option<String> = None;
     let mut found = false;
+    let mut modules = Vec::new();
     for line in text.lines() {
         if line.starts_with("module \"") {
             block = Some(String::new());
@@ -423,13 +445,16 @@ pub fn unprotect_override(root: &Path) -> Option<String> {
             if line == "}" {
                 let b = block.take().unwrap();
                 if b.contains("deletion_protection") && b.contains("= false") {
+                    if let Some(name) = b.split('"').nth(1) {
+                        modules.push(name.to_string());
+                    }
                     out.push('\n');
                     out.push_str(&b);
                 }
             }
         }
     }
-    found.then_some(out)
+    found.then_some((out, modules))
 }
 
 /// The resource headers and changed attributes of a human-readable plan.

@@ -231,7 +231,21 @@ impl Terraform {
     /// every `envs/<env>` root `init`, `validate` (no error, no warning) and
     /// an offline `plan`. Panics with the command, the root and its output
     /// on any failure.
+    ///
+    /// An app whose files are byte for byte those of one checked before in this process is
+    /// checked once: the tests that plan the same example or blueprint share the result (and
+    /// wait for it while it runs).
     pub fn check_app(&self, app_dir: &Path) -> AppReport {
+        let key = tree_digest(app_dir)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", app_dir.display()));
+        let cell = {
+            let mut checked = CHECKED.lock().unwrap_or_else(|p| p.into_inner());
+            std::sync::Arc::clone(checked.entry(key).or_default())
+        };
+        cell.get_or_init(|| self.check_app_once(app_dir)).clone()
+    }
+
+    fn check_app_once(&self, app_dir: &Path) -> AppReport {
         let envs_dir = app_dir.join("envs");
         let mut envs: Vec<String> = read_dir_sorted(&envs_dir)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", envs_dir.display()))
@@ -650,6 +664,38 @@ impl Ctx<'_> {
 /// A process-wide slot: at most `MAX_PARALLEL_ROOTS` roots are checked at
 /// once, even when several tests call `check_app` in parallel.
 struct Slot;
+
+/// The apps checked in this process, by `tree_digest` (the Terraform binary and mirror are the
+/// same for the whole process).
+type Checked = BTreeMap<String, std::sync::Arc<std::sync::OnceLock<AppReport>>>;
+static CHECKED: Mutex<Checked> = Mutex::new(BTreeMap::new());
+
+/// A digest of every file under `dir`: relative paths and contents, in name order.
+fn tree_digest(dir: &Path) -> io::Result<String> {
+    use sha2::{Digest, Sha256};
+    fn walk(base: &Path, dir: &Path, hash: &mut Sha256) -> io::Result<()> {
+        for path in read_dir_sorted(dir)? {
+            let rel = path
+                .strip_prefix(base)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            if path.is_dir() {
+                walk(base, &path, hash)?;
+            } else {
+                let bytes = fs::read(&path)?;
+                hash.update((rel.len() as u64).to_le_bytes());
+                hash.update(rel.as_bytes());
+                hash.update((bytes.len() as u64).to_le_bytes());
+                hash.update(&bytes);
+            }
+        }
+        Ok(())
+    }
+    let mut hash = Sha256::new();
+    walk(dir, dir, &mut hash)?;
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
 
 static SLOTS: Mutex<usize> = Mutex::new(0);
 static SLOT_FREED: Condvar = Condvar::new();

@@ -1,4 +1,4 @@
-# expect: 3:5 aws:team, tag
+# expect: 30:5 aws:team, tag
 # a tag key starting with aws:
 app "shop" {
   region = "eu-west-1"

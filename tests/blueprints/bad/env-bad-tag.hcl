@@ -1,4 +1,4 @@
-# expect: 30:15 aws:team, tag, dev
+# expect: 32:7 aws:team, tag, dev
 # an environment tag key starting with aws:
 app "shop" {
   region = "eu-west-1"

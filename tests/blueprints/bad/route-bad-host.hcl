@@ -1,4 +1,4 @@
-# expect: 28:5 host name, shop example.com
+# expect: 31:24 host name, shop example.com
 # a host condition that is not a host name
 app "shop" {
   region = "eu-west-1"

@@ -1,4 +1,4 @@
-# expect: 28:5 path pattern, start with "/"
+# expect: 31:24 path pattern, start with "/"
 # a path pattern without the leading slash
 app "shop" {
   region = "eu-west-1"

@@ -573,7 +573,9 @@ resource "aws_service_discovery_service" "this" {
     }
   }
 
-  health_check_custom_config {}
+  # No health_check_custom_config: ECS registers and deregisters each task itself, and the
+  # provider never sends an empty block (failure_threshold is deprecated), so the block would
+  # be missing from the state and plan a replacement of the registry on every run.
 
   tags = merge(var.tags, { Name = "${each.key}.${aws_service_discovery_private_dns_namespace.this.name}" })
 }
