@@ -694,7 +694,7 @@ fn tree_digest(dir: &Path) -> io::Result<String> {
     }
     let mut hash = Sha256::new();
     walk(dir, dir, &mut hash)?;
-    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(tfblueprint::output::manifest::hex(&hash.finalize()))
 }
 
 static SLOTS: Mutex<usize> = Mutex::new(0);
