@@ -12,7 +12,8 @@
 //! Without Terraform, its provider mirror, or a Python with the pinned moto it prints
 //! `skipped: <reason>` and passes; with `TFBLUEPRINT_REQUIRE_TERRAFORM=1` or
 //! `TFBLUEPRINT_REQUIRE_EMULATOR=1` (CI) it fails instead. `TFBLUEPRINT_APPLY_JOBS` sets how many
-//! roots run at once (default 4).
+//! roots run at once (default 4); `TFBLUEPRINT_APPLY_KEEP=1` leaves each scratch folder (copy,
+//! state, every command's log) in place and prints where.
 
 mod support;
 

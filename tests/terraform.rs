@@ -75,3 +75,24 @@ fn appending_an_availability_zone_only_creates() {
         );
     }
 }
+
+/// The harness attaches every Terraform command of a root to one provider process: the address
+/// it listens on is read from the banner the provider prints in debug mode.
+#[test]
+fn reads_the_reattach_json_of_the_debug_banner() {
+    let banner = "Starting github.com/hashicorp/terraform-provider-aws@5.100.0 (go1.23.10)...\nProvider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:\n\n\tTF_REATTACH_PROVIDERS='{\"registry.terraform.io/hashicorp/aws\":{\"Protocol\":\"grpc\",\"ProtocolVersion\":5,\"Pid\":7,\"Test\":true,\"Addr\":{\"Network\":\"unix\",\"String\":\"/tmp/plugin1\"}}}'\n\n";
+    assert_eq!(
+        crate::support::reattach::reattach_line(banner).as_deref(),
+        Some(
+            "{\"registry.terraform.io/hashicorp/aws\":{\"Protocol\":\"grpc\",\"ProtocolVersion\":5,\"Pid\":7,\"Test\":true,\"Addr\":{\"Network\":\"unix\",\"String\":\"/tmp/plugin1\"}}}"
+        )
+    );
+    assert_eq!(
+        crate::support::reattach::reattach_line("Provider started."),
+        None
+    );
+    assert_eq!(
+        crate::support::reattach::reattach_line("TF_REATTACH_PROVIDERS='{\"other\":{}}'"),
+        None
+    );
+}

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod emulator;
 pub mod provider;
+pub mod reattach;
 pub mod terraform;
 
 use std::collections::BTreeMap;

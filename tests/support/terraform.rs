@@ -34,6 +34,8 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 
+use super::reattach::{REATTACH_VAR, SharedProvider};
+
 /// At most this many environment roots are checked at once, across every
 /// test thread of the process (the CI machine has 2 cores; each root runs
 /// Terraform plus a provider process).
@@ -397,6 +399,7 @@ impl Terraform {
             "TF_CLI_ARGS_show",
             "TF_LOG",
             "TF_LOG_PATH",
+            "TF_REATTACH_PROVIDERS",
             "AWS_PROFILE",
             "AWS_DEFAULT_PROFILE",
             "AWS_ACCESS_KEY_ID",
@@ -575,9 +578,19 @@ impl Ctx<'_> {
         .map(drop)
     }
 
-    /// `validate` and an offline `plan` of an initialised root.
+    /// `validate` and an offline `plan` of an initialised root, every command attached to one
+    /// provider process (see [`SharedProvider`]).
     fn check_root(&self, root: &Path, label: &str) -> Result<Plan, String> {
-        let mut cmd = self.command(root, &["validate", "-json", "-no-color"]);
+        let log = root.join(".terraform").join("provider.log");
+        let provider =
+            SharedProvider::for_root(root, &log).map_err(|e| format!("[{label}] {e}"))?;
+        let attach = |mut cmd: Command| {
+            if let Some(provider) = &provider {
+                cmd.env(REATTACH_VAR, provider.reattach());
+            }
+            cmd
+        };
+        let mut cmd = attach(self.command(root, &["validate", "-json", "-no-color"]));
         let out = cmd
             .output()
             .map_err(|e| format!("[{label}] cannot run {}: {e}", describe(&cmd)))?;
@@ -601,7 +614,7 @@ impl Ctx<'_> {
 
         fs::write(root.join(OVERRIDE_FILE), offline_override(root))
             .map_err(|e| format!("[{label}] write {OVERRIDE_FILE}: {e}"))?;
-        let mut cmd = self.command(
+        let mut cmd = attach(self.command(
             root,
             &[
                 "plan",
@@ -611,7 +624,7 @@ impl Ctx<'_> {
                 "-json",
                 "-out=plan.bin",
             ],
-        );
+        ));
         let out = cmd
             .output()
             .map_err(|e| format!("[{label}] cannot run {}: {e}", describe(&cmd)))?;
@@ -650,7 +663,13 @@ impl Ctx<'_> {
             ));
         }
 
-        let show = self.run(root, label, &["show", "-json", "-no-color", "plan.bin"])?;
+        let mut cmd = attach(self.command(root, &["show", "-json", "-no-color", "plan.bin"]));
+        let show = cmd
+            .output()
+            .map_err(|e| format!("[{label}] cannot run {}: {e}", describe(&cmd)))?;
+        if !show.status.success() {
+            return Err(failure(label, &cmd, &show, "failed"));
+        }
         let json: serde_json::Value = serde_json::from_slice(&show.stdout)
             .map_err(|e| format!("[{label}] terraform show -json printed no JSON: {e}"))?;
         let changes = json["resource_changes"]
