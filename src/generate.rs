@@ -69,10 +69,10 @@ pub fn dispatch(command: Command) -> Result<()> {
         }
         Command::Validate { paths } => {
             for Loaded {
-                path, blueprint, ..
+                path, environments, ..
             } in load_all(&paths)?
             {
-                let n = blueprint.environments.len();
+                let n = environments;
                 println!(
                     "{}: ok ({n} environment{})",
                     path.display(),
@@ -168,14 +168,43 @@ pub fn find_blueprints(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// One blueprint as loaded: its file, what it says, and the SHA-256 of its text (recorded in
-/// the app's manifest).
+/// One blueprint of a run, validated: its file, its app, and the SHA-256 of its text (recorded
+/// in the app's manifest). What the blueprint says is read again by the task that renders it
+/// ([`Loaded::blueprint`]), so that a run over thousands of blueprints holds one parsed
+/// blueprint per task, not all of them.
 pub struct Loaded {
     pub path: PathBuf,
-    pub blueprint: Blueprint,
+    /// The app's name: its folder in the output.
+    pub app: String,
+    /// How many environments it has.
+    pub environments: usize,
     pub sha256: String,
     /// The template overlay folder its output is rendered with, if any.
     pub overlay: Option<PathBuf>,
+}
+
+impl Loaded {
+    /// What the blueprint says, read and parsed again; an error when the file changed since
+    /// it was validated (another program writes it while tfblueprint runs).
+    pub fn blueprint(&self) -> Result<Blueprint> {
+        let display = self.path.display().to_string();
+        let src = std::fs::read(&self.path).with_context(|| format!("reading {display}"))?;
+        if sha256(&src) != self.sha256 {
+            return Err(anyhow!(
+                "{display} changed while tfblueprint was reading it; run again once it is saved"
+            )
+            .into());
+        }
+        blueprint::load_bytes(&src, &display).map_err(Error::Blueprint)
+    }
+}
+
+/// What validating a blueprint leaves: enough to plan the run, without the parsed blueprint.
+struct Summary {
+    app: String,
+    pos: crate::diag::Pos,
+    templates: Option<(String, crate::diag::Pos)>,
+    environments: usize,
 }
 
 /// Loads and validates every blueprint; all errors of all files are reported together. App
@@ -185,7 +214,13 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>> {
     let results = batch::map(&files, batch::threads(), |path| {
         let display = path.display().to_string();
         let src = std::fs::read(path).with_context(|| format!("reading {display}"))?;
-        anyhow::Ok((blueprint::load_bytes(&src, &display), sha256(&src)))
+        let summary = blueprint::load_bytes(&src, &display).map(|bp| Summary {
+            environments: bp.environments.len(),
+            templates: bp.app.templates,
+            pos: bp.app.pos,
+            app: bp.app.name,
+        });
+        anyhow::Ok((summary, sha256(&src)))
     });
     let mut loaded: Vec<Loaded> = Vec::new();
     let mut diags = Vec::new();
@@ -197,23 +232,22 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>> {
             Ok(bp) => {
                 // Each app has its own folder in the output: one blueprint per app name.
                 let display = path.display().to_string();
-                if let Some((first, at)) = apps.get(&bp.app.name) {
+                if let Some((first, at)) = apps.get(&bp.app) {
                     diags.push(crate::diag::Diagnostic {
                         file: display,
-                        pos: bp.app.pos,
+                        pos: bp.pos,
                         message: format!(
                             "app \"{}\" is also described by {first}:{}:{}; every blueprint of a run needs its own app name, which names its output folder (and its AWS resources): rename one of them",
-                            bp.app.name, at.line, at.col
+                            bp.app, at.line, at.col
                         ),
                     });
                     continue;
                 }
                 let overlay = bp
-                    .app
                     .templates
                     .as_ref()
                     .map(|(rel, _)| path.parent().unwrap_or(Path::new("")).join(rel));
-                if let (Some(dir), Some((rel, at))) = (&overlay, &bp.app.templates)
+                if let (Some(dir), Some((rel, at))) = (&overlay, &bp.templates)
                     && !dir.is_dir()
                 {
                     diags.push(crate::diag::Diagnostic {
@@ -225,10 +259,11 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>> {
                         ),
                     });
                 }
-                apps.insert(bp.app.name.clone(), (display, bp.app.pos));
+                apps.insert(bp.app.clone(), (display, bp.pos));
                 loaded.push(Loaded {
                     path,
-                    blueprint: bp,
+                    app: bp.app,
+                    environments: bp.environments,
                     sha256: digest,
                     overlay,
                 });
@@ -321,13 +356,13 @@ fn load_one(path: &Path) -> Result<Blueprint> {
         return Err(anyhow!("{} is a folder; give one blueprint file", path.display()).into());
     }
     let mut loaded = load_all(&[path.to_path_buf()])?;
-    Ok(loaded.remove(0).blueprint)
+    loaded.remove(0).blueprint()
 }
 
 /// Renders every file of one app, paths relative to the app folder, its templates on up to
 /// `threads` threads (the output does not depend on the number).
 pub fn render_app(renderer: &Renderer, loaded: &Loaded, threads: usize) -> Result<AppOutput> {
-    let bp = &loaded.blueprint;
+    let bp = &loaded.blueprint()?;
     let model = model::build(bp);
     let (files, inventory) = batch::join(
         threads,
@@ -469,10 +504,7 @@ fn shared_lock(out: &Path, no_wait: bool) -> Result<Option<lock::Lock>> {
 
 /// The names of the apps of a run.
 fn app_names(loaded: &[Loaded]) -> BTreeSet<String> {
-    loaded
-        .iter()
-        .map(|l| l.blueprint.app.name.clone())
-        .collect()
+    loaded.iter().map(|l| l.app.clone()).collect()
 }
 
 fn list(out: &Path, paths: impl Iterator<Item = impl AsRef<str>>) -> String {
