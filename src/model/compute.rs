@@ -297,7 +297,7 @@ impl ModuleBuilder for Ecs {
             );
             call = call.group("databases", entries);
         }
-        call
+        super::existing::ecs_args(app, env, call)
     }
 
     fn variables(app: &App, env: &Environment) -> Vec<Variable> {

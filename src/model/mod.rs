@@ -8,6 +8,7 @@
 pub mod cidr;
 pub mod compute;
 pub mod data;
+pub mod existing;
 pub mod flows;
 pub mod kms;
 pub mod names;
@@ -282,9 +283,9 @@ fn summary(app: &App) -> serde_json::Value {
             .map(|c| format!("{} {} x{}", c.name, c.node_type, c.nodes)),
     );
     json!({
-        "cidr": n.cidr,
+        "cidr": n.existing.as_ref().map_or(n.cidr.clone(), |e| format!("{} ({})", e.vpc_cidr, e.vpc_id)),
         "azs": n.azs.len(),
-        "nat": n.nat,
+        "nat": if n.existing.is_some() { "the VPC's own" } else { n.nat.as_str() },
         "sizes": sizes.join(", "),
     })
 }

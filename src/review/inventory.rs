@@ -207,6 +207,10 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
     let endpoints = strings(v.get("endpoints"));
     let region = v.str("region");
     let data = shape["data_subnets"].as_bool().unwrap_or(false);
+    if shape["existing"].as_bool().unwrap_or(false) {
+        existing_network(shape, v, inv);
+        return;
+    }
 
     inv.add(
         "aws_vpc",
@@ -377,6 +381,31 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
         inv.add("aws_iam_role", "flow_logs", Key::Index(0), vec![]);
         inv.add("aws_iam_role_policy", "flow_logs", Key::Index(0), vec![]);
         inv.add("aws_flow_log", "this", Key::Index(0), vec![]);
+    }
+}
+
+/// An existing VPC: only the subnet groups of the data stores, over the given data subnets.
+fn existing_network(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    let azs = strings(v.get("availability_zones"));
+    let data = &v.get("subnet_ids")["data"];
+    let group_subnets = json!(
+        azs.iter()
+            .map(|az| data[az.as_str()].clone())
+            .collect::<Vec<_>>()
+    );
+    for (flag, ty) in [
+        ("db_subnet_group", "aws_db_subnet_group"),
+        ("elasticache_subnet_group", "aws_elasticache_subnet_group"),
+    ] {
+        if shape[flag].as_bool().unwrap_or(false) {
+            inv.add(
+                ty,
+                "this",
+                Key::None,
+                vec![("name", json!(name)), ("subnet_ids", group_subnets.clone())],
+            );
+        }
     }
 }
 
@@ -664,9 +693,16 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             Key::Str(s),
             vec![("name", json!(format!("/ecs/{name}/{s}")))],
         );
-        inv.add("aws_iam_role", "execution", Key::Str(s), vec![]);
-        inv.add("aws_iam_role_policy", "execution", Key::Str(s), vec![]);
-        inv.add("aws_iam_role", "task", Key::Str(s), vec![]);
+        // Existing roles the root names replace the service's own (and their policies).
+        let given = &v.get("service_roles")[s.as_str()];
+        let own_task_role = given["task_role_arn"].is_null();
+        if given["execution_role_arn"].is_null() {
+            inv.add("aws_iam_role", "execution", Key::Str(s), vec![]);
+            inv.add("aws_iam_role_policy", "execution", Key::Str(s), vec![]);
+        }
+        if own_task_role {
+            inv.add("aws_iam_role", "task", Key::Str(s), vec![]);
+        }
         let mounts = svc["mounts"].as_array().cloned().unwrap_or_default();
         let iam_caches = svc["iam_caches"].as_array().is_some_and(|c| !c.is_empty());
         let databases = svc["databases"].as_array().is_some_and(|d| !d.is_empty());
@@ -674,7 +710,7 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         let sc = &svc["service_connect"];
         let sc_server = sc["server"].as_bool().unwrap_or(false);
         let sc_client = sc["client"].as_bool().unwrap_or(false);
-        if !mounts.is_empty() || iam_caches || databases || exec {
+        if own_task_role && (!mounts.is_empty() || iam_caches || databases || exec) {
             inv.add("aws_iam_role_policy", "task", Key::Str(s), vec![]);
         }
         // The task definition: every argument forces a new revision.
@@ -710,7 +746,14 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             if let Some(e) = conn["environment"].as_object() {
                 environment.extend(e.clone());
             }
-            let mut secrets: Map<String, Value> = c["secrets"]
+            // This environment's secrets (the root's `secrets`), or else the blueprint's.
+            let env_secrets = &v.get("secrets")[s.as_str()][cname];
+            let own_secrets = if env_secrets.is_object() {
+                env_secrets
+            } else {
+                &c["secrets"]
+            };
+            let mut secrets: Map<String, Value> = own_secrets
                 .as_object()
                 .into_iter()
                 .flatten()
