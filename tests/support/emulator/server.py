@@ -84,6 +84,24 @@ def seed(port: int, spec: dict) -> None:
                 name = name[:-7]
         client("secretsmanager").create_secret(Name=name, SecretString="emulator")
 
+    for vpc in spec.get("vpcs", []):
+        # An existing network under the exact IDs the blueprint names: the ID generators of
+        # the EC2 models are swapped for the one call that creates each.
+        import moto.ec2.models.subnets as subnet_models
+        import moto.ec2.models.vpcs as vpc_models
+
+        ec2 = client("ec2")
+        made_vpc, made_subnet = vpc_models.random_vpc_id, subnet_models.random_subnet_id
+        try:
+            vpc_models.random_vpc_id = lambda: vpc["id"]
+            ec2.create_vpc(CidrBlock=vpc["cidr"])
+            for subnet in vpc["subnets"]:
+                subnet_models.random_subnet_id = lambda subnet=subnet: subnet["id"]
+                ec2.create_subnet(VpcId=vpc["id"], CidrBlock=subnet["cidr"],
+                                  AvailabilityZone=subnet["az"])
+        finally:
+            vpc_models.random_vpc_id, subnet_models.random_subnet_id = made_vpc, made_subnet
+
     for spec_bucket in spec.get("state_buckets", []):
         bucket_region = spec_bucket["region"]
         s3 = session.client("s3", region_name=bucket_region,
