@@ -1021,7 +1021,7 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
                     "PASSWORD",
                     "SECRET_ARN",
                 ],
-                "cache" => &["HOST", "PORT", "TLS", "USER"],
+                "cache" => &["HOST", "PORT", "TLS", "USER", "AUTH_TOKEN"],
                 "file_system" => &["ID", "HOST"],
                 _ => &["HOST", "PORT"],
             };

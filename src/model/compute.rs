@@ -420,6 +420,12 @@ fn connections(app: &App, s: &Service) -> Option<Hv> {
                         Hv::expr(format!("module.elasticache.iam_user_names[{q}]")),
                     ));
                 }
+                if c.engine != "memcached" && super::data::cache_auth(c) == "token" {
+                    secrets.push((
+                        format!("{prefix}_AUTH_TOKEN"),
+                        Hv::expr(format!("module.elasticache.auth_token_secret_arns[{q}]")),
+                    ));
+                }
             }
             "file_system" => {
                 env.push((

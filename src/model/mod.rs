@@ -15,6 +15,7 @@ pub mod names;
 pub mod network;
 pub mod security;
 pub mod subnets;
+pub mod wiring;
 
 use crate::blueprint::{App, Blueprint, Environment};
 use minijinja::Value;
@@ -228,6 +229,7 @@ pub fn build(bp: &Blueprint) -> AppModel {
     add::<data::Efs>(bp, &mut model);
     add::<data::Dns>(bp, &mut model);
     add::<data::Bastion>(bp, &mut model);
+    wiring::add_outputs(&mut model, app.network.existing.is_some());
     model
 }
 

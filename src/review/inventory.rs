@@ -881,14 +881,16 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
 /// The parameter group of a database or cache family: one per family, named after it.
 fn parameter_group(inv: &mut Inv, resource_type: &str, name: &str, store: &Value) {
     let family = store["family"].as_str().unwrap_or_default();
+    // A database with optional TLS has a group of its own (`parameter_group`).
+    let key = store["parameter_group"].as_str().unwrap_or(family);
     inv.add(
         resource_type,
         "this",
-        Key::Str(family),
+        Key::Str(key),
         vec![
             (
                 "name",
-                json!(format!("{name}-{}", family.replace('.', "-"))),
+                json!(format!("{name}-{}", key.replace('.', "-"))),
             ),
             ("family", json!(family)),
         ],
@@ -943,7 +945,10 @@ fn aurora(shape: &Value, v: &Vars, inv: &mut Inv) {
                 ("database_name", db["database_name"].clone()),
                 ("master_username", db["master_username"].clone()),
                 ("port", db["port"].clone()),
-                ("db_cluster_parameter_group", json!(db["family"].clone())),
+                (
+                    "db_cluster_parameter_group",
+                    db.get("parameter_group").unwrap_or(&db["family"]).clone(),
+                ),
                 (
                     "backup_retention_period",
                     dv["backup_retention_days"].clone(),
@@ -1026,6 +1031,21 @@ fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
                     ("user_group_id", json!(id)),
                     ("engine", c["engine"].clone()),
                 ],
+            );
+        }
+        if c["engine"] != "memcached" && c["auth"] == "token" {
+            inv.add("terraform_data", "auth_token", Key::Str(key), vec![]);
+            inv.add(
+                "aws_secretsmanager_secret",
+                "auth_token",
+                Key::Str(key),
+                vec![("name_prefix", json!(format!("{id}-auth-token-")))],
+            );
+            inv.add(
+                "aws_secretsmanager_secret_version",
+                "auth_token",
+                Key::Str(key),
+                vec![],
             );
         }
         if c["engine"] == "memcached" {

@@ -68,7 +68,7 @@ locals {
       target_groups     = ["magento.public"]
       discovery         = false
       autoscaling       = true
-      iam_caches        = ["cache", "session"]
+      iam_caches        = []
       databases         = ["main"]
       iam_databases     = []
       exec              = false
