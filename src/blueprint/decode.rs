@@ -291,7 +291,9 @@ pub fn decode_tainted(
     }
     if app.network.existing.is_none()
         && !environments.is_empty()
-        && environments.iter().all(|e| e.app.network.existing.is_some())
+        && environments
+            .iter()
+            .all(|e| e.app.network.existing.is_some())
     {
         // Every environment brings its network: the app's shape is that of an existing one.
         app.network.existing = environments[0].app.network.existing.clone();
@@ -385,7 +387,12 @@ fn network(r: &mut Reader, n: &mut Network, d: &mut Diagnostics) {
         n.az_pos = n
             .azs
             .iter()
-            .map(|az| e.subnet_pos.get(&e.private_subnets[az]).copied().unwrap_or(e.private_pos))
+            .map(|az| {
+                e.subnet_pos
+                    .get(&e.private_subnets[az])
+                    .copied()
+                    .unwrap_or(e.private_pos)
+            })
             .collect();
         n.azs_pos = e.private_pos;
     }
@@ -422,7 +429,9 @@ const CREATED_NETWORK_ATTRS: &[&str] = &[
 /// whether every environment brings its own existing network instead (kept in `flow_logs`
 /// until [`network`] resets the block).
 fn network_existing_first(r: &mut Reader, n: &mut Network, brought: bool, d: &mut Diagnostics) {
-    n.existing = r.single("existing", d).map(|b| existing_network(b, "network", d));
+    n.existing = r
+        .single("existing", d)
+        .map(|b| existing_network(b, "network", d));
     n.flow_logs = brought;
     if n.existing.is_some() || brought {
         for a in &r.raw_block().attrs {
@@ -499,7 +508,12 @@ fn existing_network(b: &BlockNode, within: &str, d: &mut Diagnostics) -> Existin
         } else {
             r.string_map(key, d)
         };
-        let pos = r.raw_block().attrs.iter().find(|a| a.key.name == key).map_or(b.pos, |a| a.value.pos);
+        let pos = r
+            .raw_block()
+            .attrs
+            .iter()
+            .find(|a| a.key.name == key)
+            .map_or(b.pos, |a| a.value.pos);
         let mut map = std::collections::BTreeMap::new();
         for (az, _, id, idpos) in node.unwrap_or_default() {
             if !looks_like_id(&id, "subnet-") {
@@ -528,7 +542,8 @@ fn existing_network(b: &BlockNode, within: &str, d: &mut Diagnostics) -> Existin
 pub fn looks_like_id(v: &str, prefix: &str) -> bool {
     v.strip_prefix(prefix).is_some_and(|h| {
         (h.len() == 8 || h.len() == 17)
-            && h.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+            && h.chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
     })
 }
 

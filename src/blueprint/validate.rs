@@ -93,7 +93,10 @@ fn check_existing_networks(app: &App, envs: &[Environment], d: &mut Diagnostics)
         let Some(e) = &n.existing else {
             if app.network.existing.is_some() {
                 // Not reachable from a blueprint (an environment inherits the app's network).
-                d.error(env.pos, format!("environment \"{}\" has no `existing` network", env.name));
+                d.error(
+                    env.pos,
+                    format!("environment \"{}\" has no `existing` network", env.name),
+                );
             }
             continue;
         };
@@ -101,7 +104,9 @@ fn check_existing_networks(app: &App, envs: &[Environment], d: &mut Diagnostics)
             let creates = envs
                 .iter()
                 .find(|o| o.app.network.existing.is_none())
-                .map_or("the app".to_string(), |o| format!("environment \"{}\"", o.name));
+                .map_or("the app".to_string(), |o| {
+                    format!("environment \"{}\"", o.name)
+                });
             d.error(
                 e.pos,
                 format!(
@@ -115,7 +120,10 @@ fn check_existing_networks(app: &App, envs: &[Environment], d: &mut Diagnostics)
             _ if e.vpc_cidr.is_empty() => {}
             Err(err) => d.error(
                 e.vpc_cidr_pos,
-                format!("`vpc_cidr` \"{}\" is not an IPv4 CIDR block: {err}", crate::diag::escape(&e.vpc_cidr)),
+                format!(
+                    "`vpc_cidr` \"{}\" is not an IPv4 CIDR block: {err}",
+                    crate::diag::escape(&e.vpc_cidr)
+                ),
             ),
             Ok(net) if !net.is_canonical() => d.error(
                 e.vpc_cidr_pos,
@@ -127,12 +135,18 @@ fn check_existing_networks(app: &App, envs: &[Environment], d: &mut Diagnostics)
             ),
             Ok(net) if !(16..=28).contains(&net.prefix) => d.error(
                 e.vpc_cidr_pos,
-                format!("`vpc_cidr` \"{}\" is a /{}; a VPC's CIDR is a /16 to /28", e.vpc_cidr, net.prefix),
+                format!(
+                    "`vpc_cidr` \"{}\" is a /{}; a VPC's CIDR is a /16 to /28",
+                    e.vpc_cidr, net.prefix
+                ),
             ),
             Ok(_) => {}
         }
         if e.private_subnets.is_empty() && e.private_pos != Pos::default() {
-            d.error(e.private_pos, "`private_subnets` needs a subnet in 1 to 6 availability zones");
+            d.error(
+                e.private_pos,
+                "`private_subnets` needs a subnet in 1 to 6 availability zones",
+            );
         }
         let azs: Vec<&String> = e.private_subnets.keys().collect();
         for (key, map, pos) in [
@@ -144,8 +158,16 @@ fn check_existing_networks(app: &App, envs: &[Environment], d: &mut Diagnostics)
             }
             let these: Vec<&String> = map.keys().collect();
             if these != azs && !azs.is_empty() {
-                let missing: Vec<&str> = azs.iter().filter(|a| !map.contains_key(a.as_str())).map(|a| a.as_str()).collect();
-                let extra: Vec<&str> = these.iter().filter(|a| !e.private_subnets.contains_key(a.as_str())).map(|a| a.as_str()).collect();
+                let missing: Vec<&str> = azs
+                    .iter()
+                    .filter(|a| !map.contains_key(a.as_str()))
+                    .map(|a| a.as_str())
+                    .collect();
+                let extra: Vec<&str> = these
+                    .iter()
+                    .filter(|a| !e.private_subnets.contains_key(a.as_str()))
+                    .map(|a| a.as_str())
+                    .collect();
                 let mut what = Vec::new();
                 if !missing.is_empty() {
                     what.push(format!("it lacks {}", all_of(&missing)));
@@ -188,7 +210,10 @@ fn check_service_roles(_app: &App, envs: &[Environment], d: &mut Diagnostics) {
             continue;
         };
         for s in &env.app.services {
-            for (key, role) in [("execution_role", &s.execution_role), ("task_role", &s.task_role)] {
+            for (key, role) in [
+                ("execution_role", &s.execution_role),
+                ("task_role", &s.task_role),
+            ] {
                 if let Some((arn, p)) = role
                     && let Some(role_in) = super::decode::role_account(arn)
                     && role_in != account

@@ -888,10 +888,7 @@ fn parameter_group(inv: &mut Inv, resource_type: &str, name: &str, store: &Value
         "this",
         Key::Str(key),
         vec![
-            (
-                "name",
-                json!(format!("{name}-{}", key.replace('.', "-"))),
-            ),
+            ("name", json!(format!("{name}-{}", key.replace('.', "-")))),
             ("family", json!(family)),
         ],
     );

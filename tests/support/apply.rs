@@ -675,7 +675,11 @@ fn existing_vpc(main_tf: &str) -> Option<super::emulator::ExistingVpc> {
         let (az, value) = (az.trim().trim_matches('"'), value.trim().trim_matches('"'));
         if value.starts_with("subnet-") && !subnets.iter().any(|(s, _, _)| s == value) {
             let third = subnets.len();
-            subnets.push((value.to_owned(), az.to_owned(), format!("{a}.{b}.{third}.0/24")));
+            subnets.push((
+                value.to_owned(),
+                az.to_owned(),
+                format!("{a}.{b}.{third}.0/24"),
+            ));
         }
     }
     Some(super::emulator::ExistingVpc { id, cidr, subnets })
