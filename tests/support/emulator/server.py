@@ -75,14 +75,18 @@ def seed(port: int, spec: dict) -> None:
     for name in spec.get("ssm_parameters", []):
         client("ssm").put_parameter(Name=name, Value="emulator", Type="SecureString")
 
+    made_secrets = set()
     for ref in spec.get("secrets", []):
         # A name, or an ARN: its last part without the six random characters AWS appends.
+        # A name and an ARN may name the same secret (an environment's and the app's).
         name = ref
         if ":secret:" in ref:
             name = ref.split(":secret:", 1)[1]
             if len(name) > 7 and name[-7] == "-":
                 name = name[:-7]
-        client("secretsmanager").create_secret(Name=name, SecretString="emulator")
+        if name not in made_secrets:
+            made_secrets.add(name)
+            client("secretsmanager").create_secret(Name=name, SecretString="emulator")
 
     for vpc in spec.get("vpcs", []):
         # An existing network under the exact IDs the blueprint names: the ID generators of
