@@ -137,4 +137,10 @@ resource "aws_elasticache_replication_group" "this" {
   }
 
   tags = merge(var.tags, { Name = var.caches[each.key].id })
+
+  # The AUTH token is made once and never changes (terraform_data.auth_token); ElastiCache does
+  # not return it, so a read must not turn into a change.
+  lifecycle {
+    ignore_changes = [auth_token]
+  }
 }
