@@ -9,12 +9,9 @@ app "fargate-api" {
     team    = "api"
   }
 
-  # Three private subnets, as the seed's privateSubnetOne/Two/Three.
-  network {
-    cidr = "10.70.0.0/16"
-    azs  = ["us-east-1a", "us-east-1b", "us-east-1c"]
-    nat  = "single"
-  }
+  # No network block: each environment lives in its own account and deploys into that account's
+  # existing VPC and subnets (the seed's privateSubnetOne/Two/Three), named in its `environment`
+  # block. Nothing of the network is created here.
 
   cluster {
     capacity           = "fargate"
@@ -41,6 +38,10 @@ app "fargate-api" {
     memory        = 1024
     desired_count = 2
     health_check  = "/v1/health"
+    # The existing role the tasks run as (the seed's fargateDemoRole), in the dev account; each
+    # environment names its own account's role. The execution role stays ours: it may read
+    # only the SSM parameters below and pull only this service's image.
+    task_role = "arn:aws:iam::111111111111:role/fargateDemoRole"
     environment = {
       DB_HOST = "orders.cluster-c0abcdefghij.us-east-1.rds.amazonaws.com" # placeholder: the existing database
       DB_PORT = "5432"
@@ -72,8 +73,22 @@ app "fargate-api" {
 
   environment "dev" {
     account_id = "111111111111" # placeholder
+    # Placeholders: the dev account's VPC and subnets, exported by its infrastructure stack.
     network {
-      nat = "single"
+      existing {
+        vpc_id   = "vpc-0a1b2c3d4e5f60718"
+        vpc_cidr = "10.70.0.0/16"
+        public_subnets = {
+          "us-east-1a" = "subnet-0a1b2c3d4e5f60001"
+          "us-east-1b" = "subnet-0a1b2c3d4e5f60002"
+          "us-east-1c" = "subnet-0a1b2c3d4e5f60003"
+        }
+        private_subnets = {
+          "us-east-1a" = "subnet-0a1b2c3d4e5f60011"
+          "us-east-1b" = "subnet-0a1b2c3d4e5f60012"
+          "us-east-1c" = "subnet-0a1b2c3d4e5f60013"
+        }
+      }
     }
     service "api" {
       desired_count = 1
@@ -87,8 +102,22 @@ app "fargate-api" {
 
   environment "prod" {
     account_id = "222222222222" # placeholder
+    # Placeholders: the prod account's VPC and subnets.
     network {
-      nat = "per_az"
+      existing {
+        vpc_id   = "vpc-0f9e8d7c6b5a49382"
+        vpc_cidr = "10.80.0.0/16"
+        public_subnets = {
+          "us-east-1a" = "subnet-0f9e8d7c6b5a40001"
+          "us-east-1b" = "subnet-0f9e8d7c6b5a40002"
+          "us-east-1c" = "subnet-0f9e8d7c6b5a40003"
+        }
+        private_subnets = {
+          "us-east-1a" = "subnet-0f9e8d7c6b5a40011"
+          "us-east-1b" = "subnet-0f9e8d7c6b5a40012"
+          "us-east-1c" = "subnet-0f9e8d7c6b5a40013"
+        }
+      }
     }
     load_balancer "public" {
       # Placeholder: the prod account's certificate.
@@ -98,7 +127,11 @@ app "fargate-api" {
       zone_id = "Z9876543210JIHGFEDCBA" # placeholder: the prod account's public zone
     }
     service "api" {
+      task_role     = "arn:aws:iam::222222222222:role/fargateDemoRole"
       desired_count = 3
+      secrets = {
+        DB_PASSWORD = "ssm:/fargate-api/prod/db-password" # the prod account's parameter
+      }
       cpu           = 1024
       memory        = 2048
       autoscaling {

@@ -77,6 +77,7 @@ pub fn new(preset: Option<String>, name: Option<String>, list: bool, dir: &Path)
 pub fn instantiate(text: &str, name: &str) -> String {
     let mut old = String::new();
     let mut out = String::new();
+    let mut subnets = 0;
     for line in text.lines() {
         let trimmed = line.trim_start();
         let indent = &line[..line.len() - trimmed.len()];
@@ -107,6 +108,19 @@ pub fn instantiate(text: &str, name: &str) -> String {
             "zone_id" => {
                 line = value("\"Z00000000000000000000\" # TODO: your public hosted zone id")
             }
+            "task_role" | "execution_role" => {
+                line = value(&format!(
+                    "\"arn:aws:iam::000000000000:role/{key}\" # TODO: the existing {} of this account",
+                    key.replace('_', " ")
+                ))
+            }
+            "vpc_id" => line = value("\"vpc-00000000\" # TODO: the ID of this account's VPC"),
+            "vpc_cidr" => line = value("\"10.0.0.0/16\" # TODO: the CIDR block of that VPC"),
+            _ if trimmed.contains("= \"subnet-") => {
+                // One placeholder per subnet: the IDs of an existing network are distinct.
+                subnets += 1;
+                line = value(&format!("\"subnet-{subnets:08x}\" # TODO: the subnet's ID"));
+            }
             _ => {}
         }
         if !old.is_empty() && old != name {
@@ -134,6 +148,27 @@ mod tests {
                 "{name}"
             );
             assert!(new.contains("TODO"), "{name} has no placeholder");
+        }
+    }
+
+    #[test]
+    fn the_fargate_api_preset_deploys_into_existing_networks_and_roles() {
+        let (_, _, text) = PRESETS.iter().find(|p| p.0 == "fargate-api").unwrap();
+        let bp = crate::blueprint::load_str(&instantiate(text, "acme"), "acme.hcl").unwrap();
+        for env in &bp.environments {
+            let net = env
+                .app
+                .network
+                .existing
+                .as_ref()
+                .expect("an existing network");
+            assert_eq!(net.vpc_id, "vpc-00000000", "{}", env.name);
+            assert_eq!(net.private_subnets.len(), 3, "{}", env.name);
+            let api = env.app.service("api").unwrap();
+            assert_eq!(
+                api.task_role.as_ref().map(|r| r.0.as_str()),
+                Some("arn:aws:iam::000000000000:role/task_role")
+            );
         }
     }
 }

@@ -13,6 +13,8 @@ pub const NETWORK_MODES: &[&str] = &["awsvpc", "bridge"];
 pub const PROTOCOLS: &[&str] = &["HTTP", "HTTPS"];
 pub const DB_ENGINES: &[&str] = &["aurora-postgresql", "aurora-mysql"];
 pub const CACHE_ENGINES: &[&str] = &["redis", "valkey", "memcached"];
+pub const CACHE_AUTH: &[&str] = &["iam", "token", "none"];
+pub const DB_TLS: &[&str] = &["required", "optional"];
 pub const THROUGHPUT_MODES: &[&str] = &["bursting", "elastic", "provisioned"];
 pub const ENDPOINTS: &[&str] = &[
     "s3",
@@ -104,8 +106,17 @@ pub fn decode_tainted(
     match r.single("network", d) {
         Some(b) => {
             let mut rr = Reader::new(b, "network", d);
+            network_existing_first(&mut rr, &mut app.network, envs_bring_network(block), d);
             network(&mut rr, &mut app.network, d);
             rr.finish(d);
+        }
+        // Without one, every environment brings an existing network of its own.
+        None if envs_bring_network(block) => {
+            app.network = Network {
+                pos: *pos,
+                nat: "none".into(),
+                ..Network::default()
+            };
         }
         None => d.error(
             *pos,
@@ -278,6 +289,15 @@ pub fn decode_tainted(
             tainted.push(marker);
         }
     }
+    if app.network.existing.is_none()
+        && !environments.is_empty()
+        && environments
+            .iter()
+            .all(|e| e.app.network.existing.is_some())
+    {
+        // Every environment brings its network: the app's shape is that of an existing one.
+        app.network.existing = environments[0].app.network.existing.clone();
+    }
     if environments.is_empty() {
         environments.push(Environment {
             name: "default".into(),
@@ -304,14 +324,19 @@ pub fn decode_tainted(
 
 fn network(r: &mut Reader, n: &mut Network, d: &mut Diagnostics) {
     if !r.is_override() {
+        let existing = n.existing.take();
+        let brought = n.flow_logs;
         *n = Network {
             pos: r.pos(),
             nat: "single".into(),
             flow_logs: true,
             ..Network::default()
         };
-        r.required("cidr", d);
-        r.required("azs", d);
+        if existing.is_none() && !brought {
+            r.required("cidr", d);
+            r.required("azs", d);
+        }
+        n.existing = existing;
     }
     if let Some(p) = r.set_string("cidr", &mut n.cidr, d) {
         n.cidr_pos = p;
@@ -348,6 +373,178 @@ fn network(r: &mut Reader, n: &mut Network, d: &mut Diagnostics) {
         n.endpoints_pos = p;
     }
     r.set_bool("flow_logs", &mut n.flow_logs, d);
+    if r.is_override() {
+        network_existing_override(r, n, d);
+    }
+    if let Some(e) = &n.existing {
+        // The network's owner runs its NAT, endpoints and flow logs; the AZs are those of the
+        // subnets.
+        n.flow_logs = false;
+        n.nat = "none".into();
+        n.endpoints.clear();
+        n.data_subnets = !e.data_subnets.is_empty();
+        n.azs = e.private_subnets.keys().cloned().collect();
+        n.az_pos = n
+            .azs
+            .iter()
+            .map(|az| {
+                e.subnet_pos
+                    .get(&e.private_subnets[az])
+                    .copied()
+                    .unwrap_or(e.private_pos)
+            })
+            .collect();
+        n.azs_pos = e.private_pos;
+    }
+}
+
+/// Whether every environment block brings its own `network { existing { ... } }` (then the
+/// app's `network` block needs no `cidr` or `azs`).
+fn envs_bring_network(app: &BlockNode) -> bool {
+    let envs: Vec<&BlockNode> = app
+        .blocks
+        .iter()
+        .filter(|b| b.ident.name == "environment")
+        .collect();
+    !envs.is_empty()
+        && envs.iter().all(|e| {
+            e.blocks
+                .iter()
+                .filter(|b| b.ident.name == "network")
+                .any(|n| n.blocks.iter().any(|x| x.ident.name == "existing"))
+        })
+}
+
+/// The settings of a network the app creates, which an `existing` network cannot take.
+const CREATED_NETWORK_ATTRS: &[&str] = &[
+    "cidr",
+    "azs",
+    "nat",
+    "data_subnets",
+    "endpoints",
+    "flow_logs",
+];
+
+/// The app's `network` block: its `existing` block, read before the rest. `brought` says
+/// whether every environment brings its own existing network instead (kept in `flow_logs`
+/// until [`network`] resets the block).
+fn network_existing_first(r: &mut Reader, n: &mut Network, brought: bool, d: &mut Diagnostics) {
+    n.existing = r
+        .single("existing", d)
+        .map(|b| existing_network(b, "network", d));
+    n.flow_logs = brought;
+    if n.existing.is_some() || brought {
+        for a in &r.raw_block().attrs {
+            if CREATED_NETWORK_ATTRS.contains(&a.key.name.as_str()) {
+                let why = if n.existing.is_some() {
+                    "the network is `existing`"
+                } else {
+                    "every environment brings an `existing` network"
+                };
+                d.error(
+                    a.key.pos,
+                    format!(
+                        "`{}` describes a network the app creates, but {why}: its VPC, subnets, NAT, endpoints and flow logs belong to its owner; remove `{}`",
+                        a.key.name, a.key.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// An environment's `network { existing { ... } }`: a whole set of IDs for its account.
+fn network_existing_override(r: &mut Reader, n: &mut Network, d: &mut Diagnostics) {
+    let what = r.what().to_string();
+    if let Some(b) = r.single("existing", d) {
+        n.existing = Some(existing_network(b, &what, d));
+    }
+    if n.existing.is_none() {
+        return;
+    }
+    for a in &r.raw_block().attrs {
+        if CREATED_NETWORK_ATTRS.contains(&a.key.name.as_str()) {
+            d.error(
+                a.key.pos,
+                format!(
+                    "`{}` describes a network the app creates, but the network of {what} is `existing`; remove `{}`",
+                    a.key.name, a.key.name
+                ),
+            );
+        }
+    }
+}
+
+fn existing_network(b: &BlockNode, within: &str, d: &mut Diagnostics) -> ExistingNetwork {
+    let mut e = ExistingNetwork {
+        pos: b.pos,
+        ..ExistingNetwork::default()
+    };
+    let mut r = Reader::new(b, format!("{within} existing"), d);
+    if let Some((v, p)) = r.required("vpc_id", d).and(r.string("vpc_id", d)) {
+        if !looks_like_id(&v, "vpc-") {
+            d.error(
+                p,
+                format!(
+                    "`vpc_id` \"{}\" is not a VPC ID: \"vpc-\" and 8 or 17 hexadecimal digits, such as \"vpc-0abc1234\"",
+                    crate::diag::escape(&v)
+                ),
+            );
+        }
+        e.vpc_id = v;
+        e.vpc_id_pos = p;
+    }
+    if let Some((v, p)) = r.required("vpc_cidr", d).and(r.string("vpc_cidr", d)) {
+        e.vpc_cidr = v;
+        e.vpc_cidr_pos = p;
+    }
+    for (key, required) in [
+        ("public_subnets", true),
+        ("private_subnets", true),
+        ("data_subnets", false),
+    ] {
+        let node = if required {
+            r.required(key, d).and(r.string_map(key, d))
+        } else {
+            r.string_map(key, d)
+        };
+        let pos = r
+            .raw_block()
+            .attrs
+            .iter()
+            .find(|a| a.key.name == key)
+            .map_or(b.pos, |a| a.value.pos);
+        let mut map = std::collections::BTreeMap::new();
+        for (az, _, id, idpos) in node.unwrap_or_default() {
+            if !looks_like_id(&id, "subnet-") {
+                d.error(
+                    idpos,
+                    format!(
+                        "`{key}`: \"{}\" is not a subnet ID: \"subnet-\" and 8 or 17 hexadecimal digits, such as \"subnet-0abc1234\"",
+                        crate::diag::escape(&id)
+                    ),
+                );
+            }
+            e.subnet_pos.entry(id.clone()).or_insert(idpos);
+            map.insert(az, id);
+        }
+        match key {
+            "public_subnets" => (e.public_subnets, e.public_pos) = (map, pos),
+            "private_subnets" => (e.private_subnets, e.private_pos) = (map, pos),
+            _ => (e.data_subnets, e.data_pos) = (map, pos),
+        }
+    }
+    r.finish(d);
+    e
+}
+
+/// An EC2 ID: `prefix` and 8 or 17 lowercase hexadecimal digits.
+pub fn looks_like_id(v: &str, prefix: &str) -> bool {
+    v.strip_prefix(prefix).is_some_and(|h| {
+        (h.len() == 8 || h.len() == 17)
+            && h.chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    })
 }
 
 fn cluster(r: &mut Reader, c: &mut Cluster, d: &mut Diagnostics) {
@@ -443,10 +640,19 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
     }
     r.set_bool("discovery", &mut s.discovery, d);
     r.set_bool("exec", &mut s.exec, d);
+    service_roles(r, s, d);
+    if r.is_override() {
+        service_secrets_override(r, s, d);
+    }
 
     // Single-container form: container attributes directly on the service.
     let direct = r.is_override() || CONTAINER_ATTRS.iter().any(|k| has_attr(r, k));
-    let blocks = r.labeled("container", d);
+    // An environment's `container` blocks override secrets only (service_secrets_override).
+    let blocks = if r.is_override() {
+        Vec::new()
+    } else {
+        r.labeled("container", d)
+    };
     if !blocks.is_empty() && direct && !r.is_override() {
         d.error(blocks[0].1, format!("{} sets container attributes directly and also has `container` blocks; use one form", r.what()));
     }
@@ -621,6 +827,96 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
         }
         ar.finish(d);
         s.autoscaling = Some(a);
+    }
+}
+
+/// `execution_role` and `task_role`: existing IAM roles the service's tasks use instead of
+/// roles of their own. An environment may change the ARN (its account has its own roles), not
+/// add or drop one.
+fn service_roles(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
+    for key in ["execution_role", "task_role"] {
+        let Some((v, p)) = r.string(key, d) else {
+            continue;
+        };
+        if role_account(&v).is_none() {
+            d.error(
+                p,
+                format!(
+                    "`{key}` \"{}\" is not an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>",
+                    crate::diag::escape(&v)
+                ),
+            );
+        }
+        let slot = if key == "task_role" {
+            &mut s.task_role
+        } else {
+            &mut s.execution_role
+        };
+        if r.is_override() && slot.is_none() {
+            d.error(
+                p,
+                format!(
+                    "service \"{}\" creates its own {}, so an environment cannot name one (that would change the shape every environment shares); set `{key}` on the service and override its ARN here",
+                    s.name,
+                    key.replace('_', " ")
+                ),
+            );
+            continue;
+        }
+        *slot = Some((v, p));
+    }
+}
+
+/// An environment's `secrets` for a service: `secrets = { ... }` on a single-container service,
+/// `container "x" { secrets = { ... } }` otherwise. Each key replaces the app's reference of
+/// that name, or adds one.
+fn service_secrets_override(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
+    let apply = |r: &mut Reader, c: &mut Container, d: &mut Diagnostics| {
+        if let Some(secrets) = r.string_map("secrets", d) {
+            for (k, kpos, v, vpos) in secrets {
+                check_env_name(&k, kpos, d);
+                if let Some(secret) = parse_secret(&v, vpos, d) {
+                    c.secrets.insert(k, secret);
+                }
+            }
+        }
+    };
+    if s.single_container {
+        if let Some(c) = s.containers.first_mut() {
+            apply(r, c, d);
+        }
+        return;
+    }
+    if let Some(n) = r.attr("secrets", d) {
+        d.error(
+            n.pos,
+            format!(
+                "service \"{}\" has several containers: override secrets per container, `container \"{}\" {{ secrets = {{ ... }} }}`",
+                s.name,
+                s.containers.first().map_or("name", |c| c.name.as_str())
+            ),
+        );
+    }
+    for (name, pos, b) in r.labeled("container", d) {
+        let known: Vec<String> = s.containers.iter().map(|c| c.name.clone()).collect();
+        let hint = crate::diag::did_you_mean(&name, known.iter().map(String::as_str))
+            .map(|x| format!("did you mean \"{x}\"? "))
+            .unwrap_or_default();
+        let what = format!("{} container \"{name}\"", r.what());
+        let Some(c) = s.containers.iter_mut().find(|c| c.name == name) else {
+            d.error(
+                pos,
+                format!(
+                    "service \"{}\" has no container \"{name}\"; {hint}its containers are {}",
+                    s.name,
+                    one_of(&known)
+                ),
+            );
+            continue;
+        };
+        let mut cr = Reader::overriding(b, what, &["secrets"], d);
+        apply(&mut cr, c, d);
+        cr.finish(d);
     }
 }
 
@@ -931,6 +1227,10 @@ fn database(r: &mut Reader, db: &mut Database, d: &mut Diagnostics) {
         d,
     );
     r.set_bool("deletion_protection", &mut db.deletion_protection, d);
+    if db.tls.is_empty() {
+        db.tls = "required".into();
+    }
+    r.set_enum("tls", DB_TLS, &mut db.tls, d);
     if let Some((user, p)) = r.string("iam_user", d) {
         // PostgreSQL and MySQL both take this form; MySQL user names have at most 32 characters.
         let master = if db.engine == "aurora-mysql" {
@@ -973,8 +1273,11 @@ fn cache(r: &mut Reader, c: &mut Cache, d: &mut Diagnostics) {
     }
     r.set_int("nodes", 1, 40, &mut c.nodes, d);
     let mut auth = String::new();
-    if r.set_enum("auth", &["iam", "none"], &mut auth, d).is_some() && !auth.is_empty() {
+    if let Some(p) = r.set_enum("auth", CACHE_AUTH, &mut auth, d)
+        && !auth.is_empty()
+    {
         c.auth = Some(auth);
+        c.auth_pos = p;
     }
 }
 
@@ -1244,10 +1547,20 @@ const ENV_APP: &[&str] = &[
     "dns",
     "bastion",
 ];
-const ENV_NETWORK: &[&str] = &["cidr", "azs", "nat", "flow_logs", "endpoints"];
+const ENV_NETWORK: &[&str] = &["cidr", "azs", "nat", "flow_logs", "endpoints", "existing"];
 const ENV_CLUSTER: &[&str] = &["instance_type", "min_size", "max_size", "capacity"];
 const ENV_LB: &[&str] = &["certificate", "ingress_cidrs", "deletion_protection"];
-const ENV_SERVICE: &[&str] = &["desired_count", "cpu", "memory", "image_tag", "autoscaling"];
+const ENV_SERVICE: &[&str] = &[
+    "desired_count",
+    "cpu",
+    "memory",
+    "image_tag",
+    "autoscaling",
+    "secrets",
+    "container",
+    "execution_role",
+    "task_role",
+];
 const ENV_DATABASE: &[&str] = &[
     "instances",
     "instance_class",

@@ -82,6 +82,27 @@ pub struct Network {
     pub endpoints: Vec<String>,
     pub endpoints_pos: Pos,
     pub flow_logs: bool,
+    /// `existing { ... }`: a VPC and subnets made elsewhere; nothing of the network is created.
+    pub existing: Option<ExistingNetwork>,
+}
+
+/// A VPC and subnets the app is deployed into (`network { existing { ... } }`), given by ID.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExistingNetwork {
+    pub pos: Pos,
+    pub vpc_id: String,
+    pub vpc_id_pos: Pos,
+    pub vpc_cidr: String,
+    pub vpc_cidr_pos: Pos,
+    /// AZ -> subnet ID, per tier; `data` is empty when the data stores use the private ones.
+    pub public_subnets: BTreeMap<String, String>,
+    pub public_pos: Pos,
+    pub private_subnets: BTreeMap<String, String>,
+    pub private_pos: Pos,
+    pub data_subnets: BTreeMap<String, String>,
+    pub data_pos: Pos,
+    /// Where each subnet ID is written, by ID.
+    pub subnet_pos: BTreeMap<String, Pos>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -158,6 +179,10 @@ pub struct Service {
     pub containers: Vec<Container>,
     /// True when the containers were written directly on the service.
     pub single_container: bool,
+    /// `execution_role`: an existing task execution role (ARN) used instead of one of ours.
+    pub execution_role: Option<(String, Pos)>,
+    /// `task_role`: an existing task role (ARN) used instead of one of ours.
+    pub task_role: Option<(String, Pos)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -252,6 +277,8 @@ pub struct Database {
     /// A database user the services that use this database connect as with IAM
     /// authentication (`rds-db:connect`); `None` leaves IAM database authentication off.
     pub iam_user: Option<String>,
+    /// `tls`: `required` (the default: `require_secure_transport`) or `optional`.
+    pub tls: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -269,8 +296,10 @@ pub struct Cache {
     pub version: String,
     pub node_type: String,
     pub nodes: u32,
-    /// `iam` or `none`; by default IAM where the engine supports it.
+    /// `iam`, `token` or `none`; by default a token for Redis OSS and Valkey.
     pub auth: Option<String>,
+    /// Position of `auth`.
+    pub auth_pos: Pos,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -81,6 +81,154 @@ pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
         check_environment(app, env, d);
     }
     check_immutable_tags(app, envs, d);
+    check_existing_networks(app, envs, d);
+    check_service_roles(app, envs, d);
+}
+
+/// An `existing` network: a CIDR, IDs and AZs that fit together, the same kind of network in
+/// every environment (they share one network module).
+fn check_existing_networks(app: &App, envs: &[Environment], d: &mut Diagnostics) {
+    for env in envs {
+        let n = &env.app.network;
+        let Some(e) = &n.existing else {
+            if app.network.existing.is_some() {
+                // Not reachable from a blueprint (an environment inherits the app's network).
+                d.error(
+                    env.pos,
+                    format!("environment \"{}\" has no `existing` network", env.name),
+                );
+            }
+            continue;
+        };
+        if app.network.existing.is_none() {
+            let creates = envs
+                .iter()
+                .find(|o| o.app.network.existing.is_none())
+                .map_or("the app".to_string(), |o| {
+                    format!("environment \"{}\"", o.name)
+                });
+            d.error(
+                e.pos,
+                format!(
+                    "environment \"{}\" brings an `existing` network, but {creates} creates one; every environment shares the network module, so give each environment an `existing` block (the app's `network` block then needs no cidr or azs) or none",
+                    env.name
+                ),
+            );
+            continue;
+        }
+        match e.vpc_cidr.parse::<Ipv4Net>() {
+            _ if e.vpc_cidr.is_empty() => {}
+            Err(err) => d.error(
+                e.vpc_cidr_pos,
+                format!(
+                    "`vpc_cidr` \"{}\" is not an IPv4 CIDR block: {err}",
+                    crate::diag::escape(&e.vpc_cidr)
+                ),
+            ),
+            Ok(net) if !net.is_canonical() => d.error(
+                e.vpc_cidr_pos,
+                format!(
+                    "`vpc_cidr` \"{}\" has host bits set; did you mean \"{}\"?",
+                    e.vpc_cidr,
+                    net.canonical()
+                ),
+            ),
+            Ok(net) if !(16..=28).contains(&net.prefix) => d.error(
+                e.vpc_cidr_pos,
+                format!(
+                    "`vpc_cidr` \"{}\" is a /{}; a VPC's CIDR is a /16 to /28",
+                    e.vpc_cidr, net.prefix
+                ),
+            ),
+            Ok(_) => {}
+        }
+        if e.private_subnets.is_empty() && e.private_pos != Pos::default() {
+            d.error(
+                e.private_pos,
+                "`private_subnets` needs a subnet in 1 to 6 availability zones",
+            );
+        }
+        let azs: Vec<&String> = e.private_subnets.keys().collect();
+        for (key, map, pos) in [
+            ("public_subnets", &e.public_subnets, e.public_pos),
+            ("data_subnets", &e.data_subnets, e.data_pos),
+        ] {
+            if key == "data_subnets" && map.is_empty() {
+                continue;
+            }
+            let these: Vec<&String> = map.keys().collect();
+            if these != azs && !azs.is_empty() {
+                let missing: Vec<&str> = azs
+                    .iter()
+                    .filter(|a| !map.contains_key(a.as_str()))
+                    .map(|a| a.as_str())
+                    .collect();
+                let extra: Vec<&str> = these
+                    .iter()
+                    .filter(|a| !e.private_subnets.contains_key(a.as_str()))
+                    .map(|a| a.as_str())
+                    .collect();
+                let mut what = Vec::new();
+                if !missing.is_empty() {
+                    what.push(format!("it lacks {}", all_of(&missing)));
+                }
+                if !extra.is_empty() {
+                    what.push(format!("it adds {}", all_of(&extra)));
+                }
+                d.error(
+                    pos,
+                    format!(
+                        "`{key}` must cover the availability zones of `private_subnets` ({}): {}",
+                        all_of(&azs.iter().map(|a| a.as_str()).collect::<Vec<_>>()),
+                        what.join(" and ")
+                    ),
+                );
+            }
+        }
+        // One subnet per AZ and tier: an ID given twice is a mistake.
+        let mut seen: Vec<(&str, &str, &str)> = Vec::new();
+        for (tier, map) in [
+            ("public_subnets", &e.public_subnets),
+            ("private_subnets", &e.private_subnets),
+            ("data_subnets", &e.data_subnets),
+        ] {
+            for (az, id) in map {
+                if let Some((t, a, _)) = seen.iter().find(|(_, _, x)| *x == id.as_str()) {
+                    let at = e.subnet_pos.get(id).copied().unwrap_or(e.pos);
+                    d.error(at, format!("subnet \"{id}\" is given twice ({t} \"{a}\" and {tier} \"{az}\"); each tier and AZ has a subnet of its own"));
+                }
+                seen.push((tier, az.as_str(), id.as_str()));
+            }
+        }
+    }
+}
+
+/// Existing task roles: in the account the environment pins.
+fn check_service_roles(_app: &App, envs: &[Environment], d: &mut Diagnostics) {
+    for env in envs {
+        let Some(account) = &env.account_id else {
+            continue;
+        };
+        for s in &env.app.services {
+            for (key, role) in [
+                ("execution_role", &s.execution_role),
+                ("task_role", &s.task_role),
+            ] {
+                if let Some((arn, p)) = role
+                    && let Some(role_in) = super::decode::role_account(arn)
+                    && role_in != account
+                {
+                    d.error(
+                        *p,
+                        format!(
+                            "service \"{}\": `{key}` is a role of account {role_in}, but environment \"{}\" pins `account_id` {account}; name a role of account {account} in the environment's `service \"{}\"` block",
+                            s.name, env.name, s.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// A repository with immutable tags takes each tag once: the default `latest` would fail on
@@ -766,7 +914,7 @@ fn valid_certificate(arn: &str, region: &str) -> bool {
 /// Without NAT, tasks reach AWS only through VPC endpoints.
 fn check_private_network(app: &App, where_: &str, d: &mut Diagnostics) {
     let n = &app.network;
-    if n.nat != "none" || app.services.is_empty() {
+    if n.nat != "none" || app.services.is_empty() || n.existing.is_some() {
         return;
     }
     let mut need = vec!["ecr.api", "ecr.dkr", "s3", "logs"];
@@ -835,6 +983,15 @@ pub fn cache_supports_iam(c: &Cache) -> bool {
 /// Rules on derived names and on combinations that AWS would refuse at apply time.
 pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     for c in &app.caches {
+        if c.auth.as_deref() == Some("token") && c.engine == "memcached" {
+            d.error(
+                c.auth_pos,
+                format!(
+                    "cache \"{}\": `auth = \"token\"` needs Redis OSS or Valkey; memcached has no AUTH token (use `auth = \"none\"`)",
+                    c.name
+                ),
+            );
+        }
         if c.auth.as_deref() == Some("iam") && !cache_supports_iam(c) {
             d.error(
                 c.pos,
@@ -889,7 +1046,7 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
                     "PASSWORD",
                     "SECRET_ARN",
                 ],
-                "cache" => &["HOST", "PORT", "TLS", "USER"],
+                "cache" => &["HOST", "PORT", "TLS", "USER", "AUTH_TOKEN"],
                 "file_system" => &["ID", "HOST"],
                 _ => &["HOST", "PORT"],
             };
@@ -931,7 +1088,11 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
         } else {
             format!(" (environment \"{}\")", env.name)
         };
-        if e.cluster.capacity == "ec2" && e.network.nat == "none" && !e.services.is_empty() {
+        if e.cluster.capacity == "ec2"
+            && e.network.nat == "none"
+            && e.network.existing.is_none()
+            && !e.services.is_empty()
+        {
             d.error(
                 e.network.pos,
                 format!("EC2 container instances need NAT to reach the ECS service (there are no VPC endpoints for it here); use `nat = \"single\"` or Fargate{where_}"),

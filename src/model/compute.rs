@@ -297,7 +297,7 @@ impl ModuleBuilder for Ecs {
             );
             call = call.group("databases", entries);
         }
-        call
+        super::existing::ecs_args(app, env, call)
     }
 
     fn variables(app: &App, env: &Environment) -> Vec<Variable> {
@@ -418,6 +418,12 @@ fn connections(app: &App, s: &Service) -> Option<Hv> {
                     env.push((
                         format!("{prefix}_USER"),
                         Hv::expr(format!("module.elasticache.iam_user_names[{q}]")),
+                    ));
+                }
+                if c.engine != "memcached" && super::data::cache_auth(c) == "token" {
+                    secrets.push((
+                        format!("{prefix}_AUTH_TOKEN"),
+                        Hv::expr(format!("module.elasticache.auth_token_secret_arns[{q}]")),
                     ));
                 }
             }

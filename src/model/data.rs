@@ -64,6 +64,8 @@ impl ModuleBuilder for Aurora {
                         "engine": d.engine,
                         "engine_version": d.version,
                         "family": db_family(d),
+                        "parameter_group": db_parameter_group(d),
+                        "tls": d.tls,
                         "port": engine_port(&d.engine),
                         "database_name": d.database_name,
                         "master_username": user,
@@ -122,14 +124,14 @@ pub fn cache_tls(c: &Cache) -> bool {
     c.engine != "memcached" || version_at_least(&c.version, &[1, 6, 12])
 }
 
-/// How clients authenticate to a cache: IAM users where the engine supports them.
+/// How clients authenticate to a cache: by default an AUTH token (in Secrets Manager) for
+/// Redis OSS and Valkey, which every client library speaks; IAM users when asked for.
 pub fn cache_auth(c: &Cache) -> &str {
     if let Some(a) = &c.auth {
         return a;
     }
     match c.engine.as_str() {
-        "valkey" => "iam",
-        "redis" if version_at_least(&c.version, &[7]) => "iam",
+        "valkey" | "redis" => "token",
         _ => "none",
     }
 }
@@ -166,6 +168,7 @@ impl ModuleBuilder for Elasticache {
             "has_replication_groups": app.caches.iter().any(|c| c.engine != "memcached"),
             "has_memcached": app.caches.iter().any(|c| c.engine == "memcached"),
             "has_iam_auth": app.caches.iter().any(|c| c.engine != "memcached" && cache_auth(c) == "iam"),
+            "has_token_auth": app.caches.iter().any(|c| c.engine != "memcached" && cache_auth(c) == "token"),
             "caches": caches,
         })
     }
@@ -365,5 +368,15 @@ impl ModuleBuilder for Bastion {
                 "security_group_id",
                 Hv::expr("module.security.security_group_ids[\"bastion\"]"),
             )
+    }
+}
+
+/// The key of a database's cluster parameter group: its family, and a group of its own for
+/// the databases that leave TLS optional (`tls = "optional"`).
+pub fn db_parameter_group(db: &Database) -> String {
+    if db.tls == "optional" {
+        format!("{}-tls-optional", db_family(db))
+    } else {
+        db_family(db)
     }
 }

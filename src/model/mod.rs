@@ -8,12 +8,14 @@
 pub mod cidr;
 pub mod compute;
 pub mod data;
+pub mod existing;
 pub mod flows;
 pub mod kms;
 pub mod names;
 pub mod network;
 pub mod security;
 pub mod subnets;
+pub mod wiring;
 
 use crate::blueprint::{App, Blueprint, Environment};
 use minijinja::Value;
@@ -227,6 +229,7 @@ pub fn build(bp: &Blueprint) -> AppModel {
     add::<data::Efs>(bp, &mut model);
     add::<data::Dns>(bp, &mut model);
     add::<data::Bastion>(bp, &mut model);
+    wiring::add_outputs(&mut model, app.network.existing.is_some());
     model
 }
 
@@ -282,9 +285,9 @@ fn summary(app: &App) -> serde_json::Value {
             .map(|c| format!("{} {} x{}", c.name, c.node_type, c.nodes)),
     );
     json!({
-        "cidr": n.cidr,
+        "cidr": n.existing.as_ref().map_or(n.cidr.clone(), |e| format!("{} ({})", e.vpc_cidr, e.vpc_id)),
         "azs": n.azs.len(),
-        "nat": n.nat,
+        "nat": if n.existing.is_some() { "the VPC's own" } else { n.nat.as_str() },
         "sizes": sizes.join(", "),
     })
 }

@@ -207,6 +207,10 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
     let endpoints = strings(v.get("endpoints"));
     let region = v.str("region");
     let data = shape["data_subnets"].as_bool().unwrap_or(false);
+    if shape["existing"].as_bool().unwrap_or(false) {
+        existing_network(shape, v, inv);
+        return;
+    }
 
     inv.add(
         "aws_vpc",
@@ -377,6 +381,31 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
         inv.add("aws_iam_role", "flow_logs", Key::Index(0), vec![]);
         inv.add("aws_iam_role_policy", "flow_logs", Key::Index(0), vec![]);
         inv.add("aws_flow_log", "this", Key::Index(0), vec![]);
+    }
+}
+
+/// An existing VPC: only the subnet groups of the data stores, over the given data subnets.
+fn existing_network(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    let azs = strings(v.get("availability_zones"));
+    let data = &v.get("subnet_ids")["data"];
+    let group_subnets = json!(
+        azs.iter()
+            .map(|az| data[az.as_str()].clone())
+            .collect::<Vec<_>>()
+    );
+    for (flag, ty) in [
+        ("db_subnet_group", "aws_db_subnet_group"),
+        ("elasticache_subnet_group", "aws_elasticache_subnet_group"),
+    ] {
+        if shape[flag].as_bool().unwrap_or(false) {
+            inv.add(
+                ty,
+                "this",
+                Key::None,
+                vec![("name", json!(name)), ("subnet_ids", group_subnets.clone())],
+            );
+        }
     }
 }
 
@@ -664,9 +693,16 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             Key::Str(s),
             vec![("name", json!(format!("/ecs/{name}/{s}")))],
         );
-        inv.add("aws_iam_role", "execution", Key::Str(s), vec![]);
-        inv.add("aws_iam_role_policy", "execution", Key::Str(s), vec![]);
-        inv.add("aws_iam_role", "task", Key::Str(s), vec![]);
+        // Existing roles the root names replace the service's own (and their policies).
+        let given = &v.get("service_roles")[s.as_str()];
+        let own_task_role = given["task_role_arn"].is_null();
+        if given["execution_role_arn"].is_null() {
+            inv.add("aws_iam_role", "execution", Key::Str(s), vec![]);
+            inv.add("aws_iam_role_policy", "execution", Key::Str(s), vec![]);
+        }
+        if own_task_role {
+            inv.add("aws_iam_role", "task", Key::Str(s), vec![]);
+        }
         let mounts = svc["mounts"].as_array().cloned().unwrap_or_default();
         let iam_caches = svc["iam_caches"].as_array().is_some_and(|c| !c.is_empty());
         let databases = svc["databases"].as_array().is_some_and(|d| !d.is_empty());
@@ -674,7 +710,7 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         let sc = &svc["service_connect"];
         let sc_server = sc["server"].as_bool().unwrap_or(false);
         let sc_client = sc["client"].as_bool().unwrap_or(false);
-        if !mounts.is_empty() || iam_caches || databases || exec {
+        if own_task_role && (!mounts.is_empty() || iam_caches || databases || exec) {
             inv.add("aws_iam_role_policy", "task", Key::Str(s), vec![]);
         }
         // The task definition: every argument forces a new revision.
@@ -710,7 +746,14 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             if let Some(e) = conn["environment"].as_object() {
                 environment.extend(e.clone());
             }
-            let mut secrets: Map<String, Value> = c["secrets"]
+            // This environment's secrets (the root's `secrets`), or else the blueprint's.
+            let env_secrets = &v.get("secrets")[s.as_str()][cname];
+            let own_secrets = if env_secrets.is_object() {
+                env_secrets
+            } else {
+                &c["secrets"]
+            };
+            let mut secrets: Map<String, Value> = own_secrets
                 .as_object()
                 .into_iter()
                 .flatten()
@@ -838,15 +881,14 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
 /// The parameter group of a database or cache family: one per family, named after it.
 fn parameter_group(inv: &mut Inv, resource_type: &str, name: &str, store: &Value) {
     let family = store["family"].as_str().unwrap_or_default();
+    // A database with optional TLS has a group of its own (`parameter_group`).
+    let key = store["parameter_group"].as_str().unwrap_or(family);
     inv.add(
         resource_type,
         "this",
-        Key::Str(family),
+        Key::Str(key),
         vec![
-            (
-                "name",
-                json!(format!("{name}-{}", family.replace('.', "-"))),
-            ),
+            ("name", json!(format!("{name}-{}", key.replace('.', "-")))),
             ("family", json!(family)),
         ],
     );
@@ -900,7 +942,10 @@ fn aurora(shape: &Value, v: &Vars, inv: &mut Inv) {
                 ("database_name", db["database_name"].clone()),
                 ("master_username", db["master_username"].clone()),
                 ("port", db["port"].clone()),
-                ("db_cluster_parameter_group", json!(db["family"].clone())),
+                (
+                    "db_cluster_parameter_group",
+                    db.get("parameter_group").unwrap_or(&db["family"]).clone(),
+                ),
                 (
                     "backup_retention_period",
                     dv["backup_retention_days"].clone(),
@@ -983,6 +1028,21 @@ fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
                     ("user_group_id", json!(id)),
                     ("engine", c["engine"].clone()),
                 ],
+            );
+        }
+        if c["engine"] != "memcached" && c["auth"] == "token" {
+            inv.add("terraform_data", "auth_token", Key::Str(key), vec![]);
+            inv.add(
+                "aws_secretsmanager_secret",
+                "auth_token",
+                Key::Str(key),
+                vec![("name_prefix", json!(format!("{id}-auth-token-")))],
+            );
+            inv.add(
+                "aws_secretsmanager_secret_version",
+                "auth_token",
+                Key::Str(key),
+                vec![],
             );
         }
         if c["engine"] == "memcached" {

@@ -683,6 +683,7 @@ pub fn seed_for(app_dir: &Path, env: &str) -> Seed {
             }
         }
     }
+    seed.vpc = existing_vpc(&fs::read_to_string(root.join("main.tf")).unwrap_or_default());
     let all = format!("{module_text}\n{root_text}");
     let lines: Vec<&str> = all.lines().collect();
     for (i, line) in lines.iter().enumerate() {
@@ -699,6 +700,37 @@ pub fn seed_for(app_dir: &Path, env: &str) -> Seed {
         }
     }
     seed
+}
+
+/// The existing VPC a root's network module call names (`vpc_id`, `vpc_cidr_block` and the
+/// `"<az>" = "subnet-..."` entries of `subnet_ids`), with a /24 of the VPC's CIDR for each
+/// distinct subnet; None for a root whose network module creates the VPC.
+fn existing_vpc(main_tf: &str) -> Option<super::emulator::ExistingVpc> {
+    let call = main_tf.split("module \"network\" {").nth(1)?;
+    let call = &call[..call.find("\n}\n").unwrap_or(call.len())];
+    let id = string_attr(call, "vpc_id")?;
+    let cidr = string_attr(call, "vpc_cidr_block")?;
+    let (base, _) = cidr.split_once('/')?;
+    let octets: Vec<u32> = base.split('.').filter_map(|o| o.parse().ok()).collect();
+    let [a, b, ..] = octets[..] else {
+        return None;
+    };
+    let mut subnets: Vec<(String, String, String)> = Vec::new();
+    for line in call.lines() {
+        let Some((az, value)) = line.trim().split_once(" = ") else {
+            continue;
+        };
+        let (az, value) = (az.trim().trim_matches('"'), value.trim().trim_matches('"'));
+        if value.starts_with("subnet-") && !subnets.iter().any(|(s, _, _)| s == value) {
+            let third = subnets.len();
+            subnets.push((
+                value.to_owned(),
+                az.to_owned(),
+                format!("{a}.{b}.{third}.0/24"),
+            ));
+        }
+    }
+    Some(super::emulator::ExistingVpc { id, cidr, subnets })
 }
 
 fn push_unique(list: &mut Vec<String>, value: String) {

@@ -91,6 +91,16 @@ pub struct Seed {
     pub secrets: Vec<String>,
     /// (bucket, region): the S3 buckets that hold the root's state (its backend).
     pub state_buckets: Vec<(String, String)>,
+    /// An existing network the root deploys into: the VPC and its subnets, under their IDs.
+    pub vpc: Option<ExistingVpc>,
+}
+
+/// A VPC the emulator creates under a given ID, with subnets (ID, AZ, CIDR) likewise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExistingVpc {
+    pub id: String,
+    pub cidr: String,
+    pub subnets: Vec<(String, String, String)>,
 }
 
 impl Seed {
@@ -107,6 +117,13 @@ impl Seed {
             "state_buckets": self.state_buckets.iter()
                 .map(|(bucket, region)| serde_json::json!({"bucket": bucket, "region": region}))
                 .collect::<Vec<_>>(),
+            "vpcs": self.vpc.iter().map(|v| serde_json::json!({
+                "id": v.id,
+                "cidr": v.cidr,
+                "subnets": v.subnets.iter()
+                    .map(|(id, az, cidr)| serde_json::json!({"id": id, "az": az, "cidr": cidr}))
+                    .collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
         })
     }
 }

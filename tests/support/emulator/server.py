@@ -75,14 +75,36 @@ def seed(port: int, spec: dict) -> None:
     for name in spec.get("ssm_parameters", []):
         client("ssm").put_parameter(Name=name, Value="emulator", Type="SecureString")
 
+    made_secrets = set()
     for ref in spec.get("secrets", []):
         # A name, or an ARN: its last part without the six random characters AWS appends.
+        # A name and an ARN may name the same secret (an environment's and the app's).
         name = ref
         if ":secret:" in ref:
             name = ref.split(":secret:", 1)[1]
             if len(name) > 7 and name[-7] == "-":
                 name = name[:-7]
-        client("secretsmanager").create_secret(Name=name, SecretString="emulator")
+        if name not in made_secrets:
+            made_secrets.add(name)
+            client("secretsmanager").create_secret(Name=name, SecretString="emulator")
+
+    for vpc in spec.get("vpcs", []):
+        # An existing network under the exact IDs the blueprint names: the ID generators of
+        # the EC2 models are swapped for the one call that creates each.
+        import moto.ec2.models.subnets as subnet_models
+        import moto.ec2.models.vpcs as vpc_models
+
+        ec2 = client("ec2")
+        made_vpc, made_subnet = vpc_models.random_vpc_id, subnet_models.random_subnet_id
+        try:
+            vpc_models.random_vpc_id = lambda: vpc["id"]
+            ec2.create_vpc(CidrBlock=vpc["cidr"])
+            for subnet in vpc["subnets"]:
+                subnet_models.random_subnet_id = lambda subnet=subnet: subnet["id"]
+                ec2.create_subnet(VpcId=vpc["id"], CidrBlock=subnet["cidr"],
+                                  AvailabilityZone=subnet["az"])
+        finally:
+            vpc_models.random_vpc_id, subnet_models.random_subnet_id = made_vpc, made_subnet
 
     for spec_bucket in spec.get("state_buckets", []):
         bucket_region = spec_bucket["region"]

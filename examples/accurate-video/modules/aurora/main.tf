@@ -7,6 +7,8 @@ locals {
       engine          = "aurora-postgresql"
       engine_version  = "16.4"
       family          = "aurora-postgresql16"
+      parameter_group = "aurora-postgresql16"
+      tls             = "required"
       port            = 5432
       database_name   = "accurate_video"
       master_username = "postgres"
@@ -20,7 +22,8 @@ locals {
     aurora-postgresql = ["postgresql"]
   }
 
-  # Cluster parameters each engine gets: TLS enforced, audit and slow-query logging on.
+  # Cluster parameters each engine gets: TLS enforced (unless the database leaves it optional,
+  # `tls = "optional"`, for clients that cannot use it), audit and slow-query logging on.
   cluster_parameters = {
     aurora-mysql = {
       require_secure_transport = "ON"
@@ -36,8 +39,13 @@ locals {
     }
   }
 
-  # One cluster parameter group per engine family in use.
-  parameter_groups = { for family, engines in { for key, db in local.databases : db.family => db.engine... } : family => engines[0] }
+  # One cluster parameter group per engine family in use, and one more per family for the
+  # databases with optional TLS: keyed by the family ("<family>-tls-optional").
+  parameter_groups = { for group, dbs in { for key, db in local.databases : db.parameter_group => { family = db.family, engine = db.engine, tls = db.tls }... } : group => dbs[0] }
+  tls_parameters = {
+    aurora-mysql      = "require_secure_transport"
+    aurora-postgresql = "rds.force_ssl"
+  }
 
   # Instances keyed "<database>/<n>" (n = 1..instances): adding an instance adds one key.
   instances = merge([
@@ -69,11 +77,11 @@ resource "aws_rds_cluster_parameter_group" "this" {
   for_each = local.parameter_groups
 
   name        = "${var.name}-${replace(each.key, ".", "-")}"
-  family      = each.key
+  family      = each.value.family
   description = "${var.name} ${each.key} cluster parameters"
 
   dynamic "parameter" {
-    for_each = local.cluster_parameters[each.value]
+    for_each = merge(local.cluster_parameters[each.value.engine], each.value.tls == "optional" ? { (local.tls_parameters[each.value.engine]) = each.value.engine == "aurora-mysql" ? "OFF" : "0" } : {})
 
     content {
       name         = parameter.key
@@ -130,7 +138,7 @@ resource "aws_rds_cluster" "this" {
   iam_database_authentication_enabled = each.value.iam_user != null
   db_subnet_group_name                = var.db_subnet_group_name
   vpc_security_group_ids              = [var.security_group_ids["database.${each.key}"]]
-  db_cluster_parameter_group_name     = aws_rds_cluster_parameter_group.this[each.value.family].name
+  db_cluster_parameter_group_name     = aws_rds_cluster_parameter_group.this[each.value.parameter_group].name
   storage_encrypted                   = true
   kms_key_id                          = var.kms_key_arn
   backup_retention_period             = var.databases[each.key].backup_retention_days

@@ -186,7 +186,7 @@ locals {
   secrets = {
     for s, svc in local.services : s => flatten([
       for c in svc.containers : [
-        for k, v in c.secrets : {
+        for k, v in lookup(lookup(var.secrets, s, {}), c.name, c.secrets) : {
           container  = c.name
           name       = k
           source     = v.source
@@ -200,6 +200,19 @@ locals {
       ]
     ])
   }
+
+  # The roles each service's tasks run with: the existing ones the blueprint names
+  # (var.service_roles), or else the service's own.
+  execution_role_arns = merge(
+    { for s, role in aws_iam_role.execution : s => role.arn },
+    { for s, roles in var.service_roles : s => roles.execution_role_arn if roles.execution_role_arn != null },
+  )
+  task_role_arns = merge(
+    { for s, role in aws_iam_role.task : s => role.arn },
+    { for s, roles in var.service_roles : s => roles.task_role_arn if roles.task_role_arn != null },
+  )
+  own_execution_roles = { for s, svc in local.services : s => svc if try(var.service_roles[s].execution_role_arn, null) == null }
+  own_task_roles      = { for s, svc in local.services : s => svc if try(var.service_roles[s].task_role_arn, null) == null }
 
   # What each service's execution role may read: its ECR repositories, its SSM parameters and
   # its Secrets Manager secrets (those of the blueprint and those of var.service_connections),
@@ -540,7 +553,7 @@ data "aws_iam_policy_document" "tasks_assume" {
 }
 
 resource "aws_iam_role" "execution" {
-  for_each = local.services
+  for_each = local.own_execution_roles
 
   name               = "${local.iam_prefix}-${each.key}-exec"
   description        = "ECS task execution role of ${var.name} service ${each.key}"
@@ -550,7 +563,7 @@ resource "aws_iam_role" "execution" {
 }
 
 data "aws_iam_policy_document" "execution" {
-  for_each = local.services
+  for_each = local.own_execution_roles
 
   statement {
     sid       = "WriteLogs"
@@ -618,7 +631,7 @@ data "aws_iam_policy_document" "execution" {
 }
 
 resource "aws_iam_role_policy" "execution" {
-  for_each = local.services
+  for_each = local.own_execution_roles
 
   name   = "execution"
   role   = aws_iam_role.execution[each.key].id
@@ -626,7 +639,7 @@ resource "aws_iam_role_policy" "execution" {
 }
 
 resource "aws_iam_role" "task" {
-  for_each = local.services
+  for_each = local.own_task_roles
 
   name               = "${local.iam_prefix}-${each.key}-task"
   description        = "ECS task role of ${var.name} service ${each.key}"
@@ -636,7 +649,7 @@ resource "aws_iam_role" "task" {
 }
 
 data "aws_iam_policy_document" "task" {
-  for_each = { for s, svc in local.services : s => svc if length(svc.mounts) > 0 || length(svc.iam_caches) > 0 || length(svc.databases) > 0 || svc.exec }
+  for_each = { for s, svc in local.own_task_roles : s => svc if length(svc.mounts) > 0 || length(svc.iam_caches) > 0 || length(svc.databases) > 0 || svc.exec }
 
   dynamic "statement" {
     for_each = length(each.value.mounts) > 0 ? [1] : []
@@ -742,8 +755,8 @@ resource "aws_ecs_task_definition" "this" {
   network_mode             = local.network_mode
   cpu                      = var.services[each.key].cpu
   memory                   = var.services[each.key].memory
-  execution_role_arn       = aws_iam_role.execution[each.key].arn
-  task_role_arn            = aws_iam_role.task[each.key].arn
+  execution_role_arn       = local.execution_role_arns[each.key]
+  task_role_arn            = local.task_role_arns[each.key]
   container_definitions    = jsonencode(local.container_definitions[each.key])
 
   dynamic "volume" {

@@ -114,6 +114,26 @@ variable "service_connections" {
   nullable = false
 }
 
+variable "service_roles" {
+  description = "Existing IAM roles some services run with, keyed by service name: the task execution role and the task role (ARNs); for a role given here the module creates none and attaches no policy, so the role must grant what the service needs"
+  type = map(object({
+    execution_role_arn = optional(string)
+    task_role_arn      = optional(string)
+  }))
+  default  = {}
+  nullable = false
+}
+
+variable "secrets" {
+  description = "Secrets of this environment that replace the blueprint's, keyed by service name, then container name, then variable name: the store (\"ssm\" or \"secretsmanager\") and the parameter or secret name or ARN"
+  type = map(map(map(object({
+    source    = string
+    reference = string
+  }))))
+  default  = {}
+  nullable = false
+}
+
 variable "file_systems" {
   description = "EFS file systems that services mount, keyed by file system name (efs module outputs): ID, ARN and access point IDs keyed by access point name"
   type = map(object({

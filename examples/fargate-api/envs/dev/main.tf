@@ -3,28 +3,28 @@
 module "network" {
   source = "../../modules/network"
 
-  name   = "fargate-api-dev"
-  region = "us-east-1"
+  name = "fargate-api-dev"
 
-  cidr_block         = "10.70.0.0/16"
+  vpc_id             = "vpc-0a1b2c3d4e5f60718"
+  vpc_cidr_block     = "10.70.0.0/16"
   availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
-  subnets = {
+  subnet_ids = {
     public = {
-      "us-east-1a" = "10.70.192.0/21"
-      "us-east-1b" = "10.70.200.0/21"
-      "us-east-1c" = "10.70.208.0/21"
+      "us-east-1a" = "subnet-0a1b2c3d4e5f60001"
+      "us-east-1b" = "subnet-0a1b2c3d4e5f60002"
+      "us-east-1c" = "subnet-0a1b2c3d4e5f60003"
     }
     private = {
-      "us-east-1a" = "10.70.0.0/20"
-      "us-east-1b" = "10.70.16.0/20"
-      "us-east-1c" = "10.70.32.0/20"
+      "us-east-1a" = "subnet-0a1b2c3d4e5f60011"
+      "us-east-1b" = "subnet-0a1b2c3d4e5f60012"
+      "us-east-1c" = "subnet-0a1b2c3d4e5f60013"
     }
-    data = {}
+    data = {
+      "us-east-1a" = "subnet-0a1b2c3d4e5f60011"
+      "us-east-1b" = "subnet-0a1b2c3d4e5f60012"
+      "us-east-1c" = "subnet-0a1b2c3d4e5f60013"
+    }
   }
-
-  nat       = "single"
-  endpoints = []
-  flow_logs = true
 }
 
 module "security" {
@@ -87,6 +87,12 @@ module "ecs" {
 
   target_group_arns            = module.alb.target_group_arns
   target_group_resource_labels = module.alb.target_group_resource_labels
+
+  service_roles = {
+    api = {
+      task_role_arn = "arn:aws:iam::111111111111:role/fargateDemoRole"
+    }
+  }
 }
 
 module "dns" {

@@ -3,28 +3,28 @@
 module "network" {
   source = "../../modules/network"
 
-  name   = "fargate-api-prod"
-  region = "us-east-1"
+  name = "fargate-api-prod"
 
-  cidr_block         = "10.70.0.0/16"
+  vpc_id             = "vpc-0f9e8d7c6b5a49382"
+  vpc_cidr_block     = "10.80.0.0/16"
   availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
-  subnets = {
+  subnet_ids = {
     public = {
-      "us-east-1a" = "10.70.192.0/21"
-      "us-east-1b" = "10.70.200.0/21"
-      "us-east-1c" = "10.70.208.0/21"
+      "us-east-1a" = "subnet-0f9e8d7c6b5a40001"
+      "us-east-1b" = "subnet-0f9e8d7c6b5a40002"
+      "us-east-1c" = "subnet-0f9e8d7c6b5a40003"
     }
     private = {
-      "us-east-1a" = "10.70.0.0/20"
-      "us-east-1b" = "10.70.16.0/20"
-      "us-east-1c" = "10.70.32.0/20"
+      "us-east-1a" = "subnet-0f9e8d7c6b5a40011"
+      "us-east-1b" = "subnet-0f9e8d7c6b5a40012"
+      "us-east-1c" = "subnet-0f9e8d7c6b5a40013"
     }
-    data = {}
+    data = {
+      "us-east-1a" = "subnet-0f9e8d7c6b5a40011"
+      "us-east-1b" = "subnet-0f9e8d7c6b5a40012"
+      "us-east-1c" = "subnet-0f9e8d7c6b5a40013"
+    }
   }
-
-  nat       = "per_az"
-  endpoints = []
-  flow_logs = true
 }
 
 module "security" {
@@ -87,6 +87,23 @@ module "ecs" {
 
   target_group_arns            = module.alb.target_group_arns
   target_group_resource_labels = module.alb.target_group_resource_labels
+
+  service_roles = {
+    api = {
+      task_role_arn = "arn:aws:iam::222222222222:role/fargateDemoRole"
+    }
+  }
+
+  secrets = {
+    api = {
+      api = {
+        DB_PASSWORD = {
+          source    = "ssm"
+          reference = "/fargate-api/prod/db-password"
+        }
+      }
+    }
+  }
 }
 
 module "dns" {

@@ -21,17 +21,17 @@ output "task_definition_arns" {
 }
 
 output "execution_role_arns" {
-  description = "ARNs of the task execution roles, keyed by service name"
-  value       = { for k, v in aws_iam_role.execution : k => v.arn }
+  description = "ARNs of the task execution roles (the module's own or the existing ones given), keyed by service name"
+  value       = local.execution_role_arns
 }
 
 output "task_role_arns" {
-  description = "ARNs of the task roles, keyed by service name"
-  value       = { for k, v in aws_iam_role.task : k => v.arn }
+  description = "ARNs of the task roles (the module's own or the existing ones given), keyed by service name"
+  value       = local.task_role_arns
 }
 
 output "task_role_names" {
-  description = "Names of the task roles, keyed by service name (attach extra policies to them)"
+  description = "Names of the task roles this module creates, keyed by service name (attach extra policies to them); services with an existing task role are not in it"
   value       = { for k, v in aws_iam_role.task : k => v.name }
 }
 

@@ -18,30 +18,30 @@ variable "tags" {
   nullable    = false
 }
 
-variable "region" {
-  description = "AWS region of the VPC; builds the VPC endpoints' service names (com.amazonaws.<region>.<service>)."
+variable "vpc_id" {
+  description = "ID of the existing VPC."
   type        = string
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.region))
-    error_message = "The region must be an AWS region name such as \"eu-central-1\"."
+    condition     = can(regex("^vpc-[0-9a-f]{8}([0-9a-f]{9})?$", var.vpc_id))
+    error_message = "The vpc_id must be a VPC ID such as \"vpc-0abc1234\"."
   }
 }
 
-variable "cidr_block" {
-  description = "IPv4 CIDR block of the VPC."
+variable "vpc_cidr_block" {
+  description = "IPv4 CIDR block of the existing VPC, as given in the blueprint (no lookup at plan time)."
   type        = string
   nullable    = false
 
   validation {
-    condition     = can(cidrhost(var.cidr_block, 0))
-    error_message = "The cidr_block must be an IPv4 CIDR block such as \"10.20.0.0/16\"."
+    condition     = can(cidrhost(var.vpc_cidr_block, 0))
+    error_message = "The vpc_cidr_block must be an IPv4 CIDR block such as \"10.0.0.0/16\"."
   }
 }
 
 variable "availability_zones" {
-  description = "AZs of the VPC, in the blueprint's order. The first one holds the NAT gateway when nat is \"single\"; append new AZs at the end."
+  description = "AZs of the subnets: the keys of subnet_ids.private."
   type        = list(string)
   nullable    = false
 
@@ -51,65 +51,22 @@ variable "availability_zones" {
   }
 }
 
-variable "subnets" {
-  description = "Subnet plan computed by tfblueprint: for each tier, a map from AZ to the subnet's CIDR block, one entry per AZ of availability_zones."
+variable "subnet_ids" {
+  description = "IDs of the existing subnets: for each tier, a map from AZ to the subnet ID, one entry per AZ of availability_zones. The data tier is the private one where the VPC has none."
   type = object({
     public  = map(string)
     private = map(string)
+    data    = map(string)
   })
   nullable = false
 
   validation {
-    condition     = alltrue([for cidr in concat(values(var.subnets.public), values(var.subnets.private)) : can(cidrhost(cidr, 0))])
-    error_message = "Every subnet CIDR must be an IPv4 CIDR block."
+    condition     = alltrue([for id in concat(values(var.subnet_ids.public), values(var.subnet_ids.private), values(var.subnet_ids.data)) : can(regex("^subnet-[0-9a-f]{8}([0-9a-f]{9})?$", id))])
+    error_message = "Every subnet ID must look like \"subnet-0abc1234\"."
   }
-}
-
-variable "nat" {
-  description = "NAT gateways for the private subnets: \"none\" (no internet route), \"single\" (one gateway in the first AZ) or \"per_az\" (one gateway per AZ)."
-  type        = string
-  default     = "single"
-  nullable    = false
 
   validation {
-    condition     = contains(["none", "single", "per_az"], var.nat)
-    error_message = "The nat must be one of \"none\", \"single\", \"per_az\"."
+    condition     = alltrue([for tier in ["public", "private", "data"] : toset(keys(var.subnet_ids[tier])) == toset(var.availability_zones)])
+    error_message = "Each tier of subnet_ids must have exactly one subnet per AZ of availability_zones."
   }
-}
-
-variable "endpoints" {
-  description = "VPC endpoints to create. Gateway endpoints (s3, dynamodb) join the private and data route tables; interface endpoints (ecr.api, ecr.dkr, kms, logs, secretsmanager, ssm, ssmmessages, sts) sit in the private subnets with private DNS."
-  type        = set(string)
-  default     = []
-  nullable    = false
-
-  validation {
-    condition     = alltrue([for service in var.endpoints : contains(["dynamodb", "ecr.api", "ecr.dkr", "kms", "logs", "s3", "secretsmanager", "ssm", "ssmmessages", "sts"], service)])
-    error_message = "Supported endpoints: dynamodb, ecr.api, ecr.dkr, kms, logs, s3, secretsmanager, ssm, ssmmessages, sts."
-  }
-}
-
-variable "flow_logs" {
-  description = "Whether to send the VPC's flow logs (all traffic) to a CloudWatch Logs log group."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
-variable "flow_logs_retention_days" {
-  description = "Retention of the flow logs' log group, in days."
-  type        = number
-  default     = 365
-  nullable    = false
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_logs_retention_days)
-    error_message = "The retention must be one of CloudWatch Logs' values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
-  }
-}
-
-variable "flow_logs_kms_key_arn" {
-  description = "ARN of a KMS key that encrypts the flow logs' log group; null for CloudWatch Logs' own encryption."
-  type        = string
-  default     = null
 }

@@ -106,17 +106,17 @@ module "ecs" {
         CACHE_CACHE_HOST          = module.elasticache.endpoints["cache"]
         CACHE_CACHE_PORT          = tostring(module.elasticache.ports["cache"])
         CACHE_CACHE_TLS           = "true"
-        CACHE_CACHE_USER          = module.elasticache.iam_user_names["cache"]
         CACHE_SESSION_HOST        = module.elasticache.endpoints["session"]
         CACHE_SESSION_PORT        = tostring(module.elasticache.ports["session"])
         CACHE_SESSION_TLS         = "true"
-        CACHE_SESSION_USER        = module.elasticache.iam_user_names["session"]
         FILE_SYSTEM_MEDIA_ID      = module.efs.ids["media"]
         FILE_SYSTEM_MEDIA_HOST    = module.efs.dns_names["media"]
       }
       secrets = {
-        DATABASE_MAIN_USERNAME = "${module.aurora.master_user_secret_arns["main"]}:username::"
-        DATABASE_MAIN_PASSWORD = "${module.aurora.master_user_secret_arns["main"]}:password::"
+        DATABASE_MAIN_USERNAME   = "${module.aurora.master_user_secret_arns["main"]}:username::"
+        DATABASE_MAIN_PASSWORD   = "${module.aurora.master_user_secret_arns["main"]}:password::"
+        CACHE_CACHE_AUTH_TOKEN   = module.elasticache.auth_token_secret_arns["cache"]
+        CACHE_SESSION_AUTH_TOKEN = module.elasticache.auth_token_secret_arns["session"]
       }
     }
   }
@@ -126,17 +126,6 @@ module "ecs" {
       id               = module.efs.ids["media"]
       arn              = module.efs.arns["media"]
       access_point_ids = module.efs.access_point_ids["media"]
-    }
-  }
-
-  caches = {
-    cache = {
-      arn      = module.elasticache.arns["cache"]
-      user_arn = module.elasticache.iam_user_arns["cache"]
-    }
-    session = {
-      arn      = module.elasticache.arns["session"]
-      user_arn = module.elasticache.iam_user_arns["session"]
     }
   }
 

@@ -8,7 +8,7 @@ locals {
       engine_version     = "7.1"
       family             = "redis7"
       port               = 6379
-      auth               = "iam"
+      auth               = "token"
       transit_encryption = true
     }
     session = {
@@ -16,7 +16,7 @@ locals {
       engine_version     = "7.1"
       family             = "redis7"
       port               = 6379
-      auth               = "iam"
+      auth               = "token"
       transit_encryption = true
     }
   }
@@ -27,8 +27,9 @@ locals {
   # Redis OSS and Valkey caches become replication groups.
   replication_groups = { for key, cache in local.caches : key => cache if cache.engine != "memcached" }
 
-  # Caches whose clients authenticate with IAM (RBAC user group, no password anywhere).
-  iam_auth = { for key, cache in local.caches : key => cache if cache.auth == "iam" }
+  # Caches whose clients send an AUTH token, kept in Secrets Manager.
+  token_auth  = { for key, cache in local.caches : key => cache if cache.auth == "token" }
+  auth_tokens = { for key, token in terraform_data.auth_token : key => token.output }
 }
 
 resource "aws_elasticache_parameter_group" "this" {
@@ -41,46 +42,36 @@ resource "aws_elasticache_parameter_group" "this" {
   tags = merge(var.tags, { Name = "${var.name}-${replace(each.key, ".", "-")}" })
 }
 
-# Every user group needs a user named "default": this one is switched off.
-resource "aws_elasticache_user" "default" {
-  for_each = local.iam_auth
+# The AUTH token of each token-authenticated cache: 64 hexadecimal characters from two random
+# (version 4) UUIDs, made once when the cache is first planned and kept (ignore_changes), so no
+# provider beyond aws is needed and the plan makes no call. It lives in the state, as any
+# generated password does, and in the secret below, which `uses` hands to the services.
+resource "terraform_data" "auth_token" {
+  for_each = local.token_auth
 
-  user_id       = "${var.caches[each.key].id}-off"
-  user_name     = "default"
-  engine        = each.value.engine
-  access_string = "off ~* -@all"
+  input = replace("${uuid()}${uuid()}", "-", "")
 
-  authentication_mode {
-    type = "no-password-required"
+  lifecycle {
+    ignore_changes = [input]
   }
-
-  tags = merge(var.tags, { Name = "${var.caches[each.key].id}-off" })
 }
 
-# The application's user: authenticates with a short-lived IAM token (elasticache:Connect).
-resource "aws_elasticache_user" "iam" {
-  for_each = local.iam_auth
+resource "aws_secretsmanager_secret" "auth_token" {
+  for_each = local.token_auth
 
-  user_id       = "${var.caches[each.key].id}-iam"
-  user_name     = "${var.caches[each.key].id}-iam"
-  engine        = each.value.engine
-  access_string = "on ~* +@all"
+  # checkov:skip=CKV2_AWS_57: ElastiCache cannot rotate an AUTH token through Secrets Manager; change it with auth_token_update_strategy
+  name_prefix = "${var.caches[each.key].id}-auth-token-"
+  description = "AUTH token of the ${var.name} ${each.key} cache"
+  kms_key_id  = var.kms_key_arn
 
-  authentication_mode {
-    type = "iam"
-  }
-
-  tags = merge(var.tags, { Name = "${var.caches[each.key].id}-iam" })
+  tags = merge(var.tags, { Name = "${var.caches[each.key].id}-auth-token" })
 }
 
-resource "aws_elasticache_user_group" "this" {
-  for_each = local.iam_auth
+resource "aws_secretsmanager_secret_version" "auth_token" {
+  for_each = local.token_auth
 
-  user_group_id = var.caches[each.key].id
-  engine        = each.value.engine
-  user_ids      = [aws_elasticache_user.default[each.key].user_id, aws_elasticache_user.iam[each.key].user_id]
-
-  tags = merge(var.tags, { Name = var.caches[each.key].id })
+  secret_id     = aws_secretsmanager_secret.auth_token[each.key].id
+  secret_string = local.auth_tokens[each.key]
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -111,7 +102,6 @@ resource "terraform_data" "final_snapshot" {
 resource "aws_elasticache_replication_group" "this" {
   for_each = local.replication_groups
 
-  # checkov:skip=CKV_AWS_31: no AUTH token, which would be a secret in the configuration and state; clients authenticate through an RBAC user group with IAM tokens (auth = "iam") or, for clients without IAM support, rely on TLS and the security group (auth = "none")
   # checkov:skip=CKV2_AWS_50: multi-AZ with automatic failover is on whenever the environment runs more than one node; a single node has nothing to fail over to
   replication_group_id       = var.caches[each.key].id
   description                = "${var.name} ${each.key} cache"
@@ -129,7 +119,7 @@ resource "aws_elasticache_replication_group" "this" {
   kms_key_id                 = var.kms_key_arn
   transit_encryption_enabled = true
   transit_encryption_mode    = "required"
-  user_group_ids             = [for key, group in aws_elasticache_user_group.this : group.user_group_id if key == each.key]
+  auth_token                 = lookup(local.auth_tokens, each.key, null)
   auto_minor_version_upgrade = true
   snapshot_retention_limit   = var.caches[each.key].snapshot_retention_days
   final_snapshot_identifier  = "${var.caches[each.key].id}-final-${terraform_data.final_snapshot[each.key].output}"
@@ -147,4 +137,10 @@ resource "aws_elasticache_replication_group" "this" {
   }
 
   tags = merge(var.tags, { Name = var.caches[each.key].id })
+
+  # The AUTH token is made once and never changes (terraform_data.auth_token); ElastiCache does
+  # not return it, so a read must not turn into a change.
+  lifecycle {
+    ignore_changes = [auth_token]
+  }
 }

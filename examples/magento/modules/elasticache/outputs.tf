@@ -26,10 +26,15 @@ output "arns" {
 
 output "iam_user_names" {
   description = "User name clients of an IAM-authenticated cache sign their token for and send with AUTH."
-  value       = { for key, user in aws_elasticache_user.iam : key => user.user_name }
+  value       = {}
 }
 
 output "iam_user_arns" {
   description = "ARN of the IAM-authenticated user of each cache (with the replication group ARN, the resources of an elasticache:Connect policy)."
-  value       = { for key, user in aws_elasticache_user.iam : key => user.arn }
+  value       = {}
+}
+
+output "auth_token_secret_arns" {
+  description = "ARN of the Secrets Manager secret that holds the AUTH token of each token-authenticated cache (auth = \"token\")."
+  value       = { for key, secret in aws_secretsmanager_secret.auth_token : key => secret.arn }
 }

@@ -14,3 +14,48 @@ output "cluster_name" {
   description = "The name of the ECS cluster"
   value       = module.ecs.cluster_name
 }
+
+output "vpc_cidr_block" {
+  description = "The IPv4 CIDR block of the VPC"
+  value       = module.network.vpc_cidr_block
+}
+
+output "public_subnet_ids" {
+  description = "IDs of the public subnets, by AZ"
+  value       = module.network.public_subnet_ids
+}
+
+output "private_subnet_ids" {
+  description = "IDs of the private subnets, by AZ"
+  value       = module.network.private_subnet_ids
+}
+
+output "data_subnet_ids" {
+  description = "IDs of the subnets of the data stores, by AZ (the private ones without a data tier)"
+  value       = module.network.data_subnet_ids
+}
+
+output "nat_public_ips" {
+  description = "Public IPs of the NAT gateways, by AZ: where the private subnets reach the internet from"
+  value       = module.network.nat_public_ips
+}
+
+output "security_group_ids" {
+  description = "IDs of the security groups, by owner (\"service.<name>\", \"load_balancer.<name>\", \"database.<name>\", ...)"
+  value       = module.security.security_group_ids
+}
+
+output "load_balancer_zone_ids" {
+  description = "Route 53 hosted zone IDs of the load balancers (for alias records)"
+  value       = module.alb.zone_ids
+}
+
+output "load_balancer_arns" {
+  description = "ARNs of the load balancers"
+  value       = module.alb.arns
+}
+
+output "file_system_ids" {
+  description = "IDs of the EFS file systems"
+  value       = module.efs.ids
+}

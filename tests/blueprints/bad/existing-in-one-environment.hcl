@@ -1,0 +1,29 @@
+# expect: 21:7 existing, environment "dev" creates
+# One environment brings an existing network while the app creates one.
+app "shop" {
+  region = "us-east-1"
+
+  network {
+    cidr = "10.0.0.0/16"
+    azs  = ["us-east-1a", "us-east-1b"]
+  }
+
+  service "web" {
+    image  = "nginx:1.27"
+    port   = 80
+    cpu    = 256
+    memory = 512
+  }
+
+  environment "dev" {}
+  environment "prod" {
+    network {
+      existing {
+        vpc_id          = "vpc-0abc1234"
+        vpc_cidr        = "10.0.0.0/16"
+        public_subnets  = { "us-east-1a" = "subnet-0a000001", "us-east-1b" = "subnet-0a000002" }
+        private_subnets = { "us-east-1a" = "subnet-0b000001", "us-east-1b" = "subnet-0b000002" }
+      }
+    }
+  }
+}

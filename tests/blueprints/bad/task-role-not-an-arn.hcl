@@ -1,0 +1,22 @@
+# expect: 20:17 task_role, not an IAM role ARN
+# A task role that is not an IAM role ARN.
+app "shop" {
+  region = "us-east-1"
+
+  network {
+    existing {
+      vpc_id          = "vpc-0abc1234"
+      vpc_cidr        = "10.0.0.0/16"
+      public_subnets  = { "us-east-1a" = "subnet-0a000001", "us-east-1b" = "subnet-0a000002" }
+      private_subnets = { "us-east-1a" = "subnet-0b000001", "us-east-1b" = "subnet-0b000002" }
+    }
+  }
+
+  service "web" {
+    image  = "nginx:1.27"
+    port   = 80
+    cpu    = 256
+    memory = 512
+    task_role = "arn:aws:iam::1234:role/app"
+  }
+}

@@ -1,0 +1,26 @@
+# expect: 20:22 execution_role, 222222222222, 111111111111
+# An execution role of another account than the environment pins.
+app "shop" {
+  region = "us-east-1"
+
+  network {
+    existing {
+      vpc_id          = "vpc-0abc1234"
+      vpc_cidr        = "10.0.0.0/16"
+      public_subnets  = { "us-east-1a" = "subnet-0a000001", "us-east-1b" = "subnet-0a000002" }
+      private_subnets = { "us-east-1a" = "subnet-0b000001", "us-east-1b" = "subnet-0b000002" }
+    }
+  }
+
+  service "web" {
+    image  = "nginx:1.27"
+    port   = 80
+    cpu    = 256
+    memory = 512
+    execution_role = "arn:aws:iam::222222222222:role/exec"
+  }
+
+  environment "dev" {
+    account_id = "111111111111"
+  }
+}
