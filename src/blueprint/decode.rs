@@ -100,6 +100,7 @@ pub fn decode_tainted(
         }
         app.templates = Some((path, p));
     }
+    app.log_retention = super::operations::log_retention(&mut r, d);
 
     match r.single("network", d) {
         Some(b) => {
@@ -445,7 +446,11 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
     r.set_bool("exec", &mut s.exec, d);
 
     // Single-container form: container attributes directly on the service.
-    let direct = r.is_override() || CONTAINER_ATTRS.iter().any(|k| has_attr(r, k));
+    let direct = r.is_override()
+        || CONTAINER_ATTRS
+            .iter()
+            .chain(super::operations::CONTAINER_OPS_ATTRS)
+            .any(|k| has_attr(r, k));
     let blocks = r.labeled("container", d);
     if !blocks.is_empty() && direct && !r.is_override() {
         d.error(blocks[0].1, format!("{} sets container attributes directly and also has `container` blocks; use one form", r.what()));
@@ -622,6 +627,7 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
         ar.finish(d);
         s.autoscaling = Some(a);
     }
+    super::operations::service_ops(r, s, d);
 }
 
 fn has_attr(r: &Reader, key: &str) -> bool {
@@ -695,6 +701,7 @@ fn container(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
         &mut c.read_only_root_filesystem,
         d,
     );
+    super::operations::container_ops(r, c, d);
     if !r.is_override() && c.image.is_none() && !c.repository {
         d.error(
             c.pos,

@@ -55,6 +55,9 @@ pub struct App {
     /// A template overlay folder (`templates = "path"`, relative to the blueprint file), with
     /// its position.
     pub templates: Option<(String, Pos)>,
+    /// Days CloudWatch Logs keeps the app's logs (`log_retention`, default 365), with its
+    /// position when written.
+    pub log_retention: Option<(u32, Pos)>,
 }
 
 /// Remote state in S3: the bucket and its region. The key is always
@@ -158,6 +161,51 @@ pub struct Service {
     pub containers: Vec<Container>,
     /// True when the containers were written directly on the service.
     pub single_container: bool,
+    /// Compute and operations settings of v1.1: the cluster it runs on, deployment
+    /// percentages, log retention and egress beyond 443.
+    pub ops: ServiceOps,
+}
+
+/// A service's cluster, deployment, log retention and egress settings.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceOps {
+    /// `cluster = "<name>"`, with its position; `None` runs on the only cluster.
+    pub cluster: Option<(String, Pos)>,
+    pub deployment: Option<Deployment>,
+    /// Days CloudWatch Logs keeps the service's logs; `None` takes the app's default.
+    pub log_retention: Option<(u32, Pos)>,
+    pub egress: Vec<Egress>,
+}
+
+/// `deployment { min_healthy_percent max_percent grace_period }` of a service.
+#[derive(Debug, Clone, Default)]
+pub struct Deployment {
+    pub pos: Pos,
+    pub min_healthy_percent: u32,
+    pub max_percent: u32,
+    pub grace_period: Option<u32>,
+    pub grace_period_pos: Pos,
+}
+
+/// `egress { ports cidrs description }`: outbound TCP to CIDR blocks beyond the default 443.
+#[derive(Debug, Clone, Default)]
+pub struct Egress {
+    pub pos: Pos,
+    pub from_port: u16,
+    pub to_port: u16,
+    pub cidrs: Vec<String>,
+    pub cidrs_pos: Pos,
+    pub description: Option<String>,
+}
+
+impl Egress {
+    pub fn ports(&self) -> String {
+        if self.from_port == self.to_port {
+            self.from_port.to_string()
+        } else {
+            format!("{}-{}", self.from_port, self.to_port)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -181,6 +229,18 @@ pub struct Container {
     pub secrets: BTreeMap<String, Secret>,
     pub essential: bool,
     pub read_only_root_filesystem: bool,
+    /// Container-level operations of v1.1: health command, stop timeout, start order.
+    pub ops: ContainerOps,
+}
+
+/// `health_command`, `stop_timeout` and `depends_on` of a container.
+#[derive(Debug, Clone, Default)]
+pub struct ContainerOps {
+    pub health_command: Option<(Vec<String>, Pos)>,
+    pub stop_timeout: Option<u32>,
+    /// `depends_on = { <container> = "START" | "COMPLETE" | "SUCCESS" | "HEALTHY" }`, with
+    /// the position of each entry.
+    pub depends_on: Vec<(String, String, Pos)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -75,6 +75,7 @@ pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     }
     check_services(app, d);
     check_allows(app, d);
+    super::operations::check_operations(app, d);
     check_data(app, d);
     check_derived(app, envs, d);
     for env in envs {
@@ -473,10 +474,17 @@ fn check_allows(app: &App, d: &mut Diagnostics) {
                 d,
             );
         if ok_from && ok_to && a.from.key() == a.to.key() {
-            d.error(
-                a.to.pos,
-                "an `allow` flow goes from one part to another, not to itself",
-            );
+            if a.to.kind != "service" {
+                d.error(
+                    a.to.pos,
+                    "an `allow` flow to itself is for the tasks of one service (such as a Hazelcast cluster); other parts go from one to another",
+                );
+            } else if a.both_ways {
+                d.error(
+                    a.pos,
+                    "`both_ways` means nothing on a flow from a service to itself; leave it out",
+                );
+            }
         }
         if a.both_ways && a.to.kind != "service" && !a.to.kind.is_empty() {
             d.error(a.pos, "`both_ways` applies to flows between services");

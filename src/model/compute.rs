@@ -142,6 +142,17 @@ impl ModuleBuilder for Ecs {
                 )
             })
             .collect();
+        let container_ops = super::operations::container_ops(app);
+        let mut services = services;
+        if container_ops {
+            for s in &app.services {
+                if let Some(list) = services[&s.name]["containers"].as_array_mut() {
+                    for (c, v) in s.containers.iter().zip(list.iter_mut()) {
+                        super::operations::add_container_ops(c, v);
+                    }
+                }
+            }
+        }
         let mut resources = Vec::new();
         if app.services.iter().any(|s| s.autoscaling.is_none()) {
             resources.push("this");
@@ -161,6 +172,9 @@ impl ModuleBuilder for Ecs {
             "mutable_repositories": app.services.iter().any(|s| s.containers.iter().any(|c| c.repository && !c.immutable_tags)),
             "repositories": repositories,
             "service_resources": resources,
+            "deployments": super::operations::deployments(app),
+            "log_retention": super::operations::log_retention(app),
+            "container_ops": container_ops,
             // A service that starts or stops autoscaling moves between the two service
             // resources; a move from an address with nothing in the state is a no-op.
             "moved": app.services.iter().map(|s| {

@@ -24,6 +24,7 @@ impl Peer {
                 "ingress CIDRs".into()
             }
             Peer::Cidrs(c) if c == "bastion_ssh_cidrs" => "SSH CIDRs".into(),
+            Peer::Cidrs(c) if c.starts_with("egress.") => "listed CIDRs".into(),
             Peer::Cidrs(c) => c.clone(),
             Peer::Anywhere => "internet".into(),
         }
@@ -316,6 +317,19 @@ pub fn flows(app: &App) -> Vec<Flow> {
                 format!("{}-{}", a.from_port, a.to_port)
             }
         );
+        if peer(&a.from) == peer(&a.to) {
+            // Among the tasks of one service (a Hazelcast cluster): a rule that references
+            // the group it is on.
+            self_flows.push(Flow {
+                from: peer(&a.from),
+                to: peer(&a.to),
+                from_port: a.from_port,
+                to_port: a.to_port,
+                what: format!("{what} between the tasks of this service"),
+                service_port: false,
+            });
+            continue;
+        }
         add_flow(
             peer(&a.from),
             peer(&a.to),
@@ -366,10 +380,74 @@ pub fn flows(app: &App) -> Vec<Flow> {
             false,
         );
     }
+    for (group, lists) in egress_owners(app) {
+        for (key, (from_port, to_port, what)) in lists {
+            add_flow(
+                Peer::Group(group.clone()),
+                Peer::Cidrs(key),
+                (from_port, to_port),
+                &what,
+                false,
+            );
+        }
+    }
     out.extend(self_flows);
     out.sort();
     out.dedup_by(|a, b| {
         a.from == b.from && a.to == b.to && a.from_port == b.from_port && a.to_port == b.to_port
     });
     out
+}
+
+/// The egress blocks of the app, by the security group they leave from: the key of each CIDR
+/// list (`egress.<group>.<ports>`) with its ports and what it is for.
+#[allow(clippy::type_complexity)]
+fn egress_owners(app: &App) -> Vec<(String, Vec<(String, (u16, u16, String))>)> {
+    let mut out: Vec<(String, Vec<(String, (u16, u16, String))>)> = Vec::new();
+    for (group, e) in egress_blocks(app) {
+        let key = format!("egress.{group}.{}", e.ports());
+        let what = e
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("egress on ports {}", e.ports()));
+        let entry = match out.iter_mut().find(|(g, _)| *g == group) {
+            Some(x) => x,
+            None => {
+                out.push((group.clone(), Vec::new()));
+                out.last_mut().expect("pushed")
+            }
+        };
+        if !entry.1.iter().any(|(k, _)| *k == key) {
+            entry.1.push((key, (e.from_port, e.to_port, what)));
+        }
+    }
+    out
+}
+
+/// Every egress block with the security group it leaves from.
+fn egress_blocks(app: &App) -> Vec<(String, &crate::blueprint::Egress)> {
+    let mut out = Vec::new();
+    for s in &app.services {
+        for e in &s.ops.egress {
+            out.push((task_group(app, &s.name), e));
+        }
+    }
+    out
+}
+
+/// The CIDR lists of the egress blocks, keyed `egress.<group>.<ports>`: the blocks of services
+/// that share a group (bridge mode) are merged, each CIDR once.
+pub fn egress_cidrs(app: &App) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut lists: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (group, e) in egress_blocks(app) {
+        let list = lists
+            .entry(format!("egress.{group}.{}", e.ports()))
+            .or_default();
+        for c in &e.cidrs {
+            if !list.contains(c) {
+                list.push(c.clone());
+            }
+        }
+    }
+    lists
 }

@@ -12,6 +12,7 @@ pub mod flows;
 pub mod kms;
 pub mod names;
 pub mod network;
+pub mod operations;
 pub mod security;
 pub mod subnets;
 
@@ -239,7 +240,9 @@ fn add<M: ModuleBuilder>(bp: &Blueprint, model: &mut AppModel) {
         shape: M::shape(&bp.app),
     });
     for (env, root) in bp.environments.iter().zip(model.envs.iter_mut()) {
-        root.calls.push(kms::wire(&bp.app, M::call(&bp.app, env)));
+        let call = kms::wire(&bp.app, M::call(&bp.app, env));
+        root.calls
+            .push(operations::wire_log_retention(&env.app, call));
         root.variables.extend(M::variables(&bp.app, env));
         root.outputs.extend(M::outputs(&bp.app));
     }

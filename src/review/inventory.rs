@@ -408,6 +408,9 @@ fn security(shape: &Value, v: &Vars, inv: &mut Inv) {
     for (lb, cidrs) in items(v.get("load_balancer_ingress_cidrs")) {
         cidr_lists.insert(format!("load_balancer_ingress_cidrs.{lb}"), strings(cidrs));
     }
+    for (key, cidrs) in items(&shape["egress_cidrs"]) {
+        cidr_lists.insert(key.clone(), strings(cidrs));
+    }
     let mut moved: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for mv in shape["moved"].as_array().into_iter().flatten() {
         let resource = mv["resource"].as_str().unwrap_or_default();
@@ -743,6 +746,11 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             container_attrs.push((p("environment"), Value::Object(environment)));
             container_attrs.push((p("secrets"), Value::Object(secrets)));
             container_attrs.push((p("mount_points"), json!(mounts)));
+            for extra in ["health_command", "stop_timeout", "depends_on"] {
+                if let Some(x) = c.get(extra) {
+                    container_attrs.push((p(extra), x.clone()));
+                }
+            }
         }
         let address;
         {
@@ -788,6 +796,13 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         ];
         if !autoscaled {
             attrs.push(("desired_count", sv["desired_count"].clone()));
+        }
+        if let Some(dep) = shape["deployments"].get(s.as_str()) {
+            attrs.push((
+                "deployment_minimum_healthy_percent",
+                dep["min_healthy_percent"].clone(),
+            ));
+            attrs.push(("deployment_maximum_percent", dep["max_percent"].clone()));
         }
         if sc_server || sc_client {
             attrs.push((

@@ -1,0 +1,291 @@
+//! Decoding of the v1.1 compute and operations settings: a service's deployment, log
+//! retention and egress, a container's health command, stop timeout and start order.
+
+use super::decode::parse_ports;
+use super::reader::{Reader, describe};
+use super::syntax::Value;
+use super::types::*;
+use crate::diag::{Diagnostics, Pos, did_you_mean, one_of};
+
+/// The retention periods CloudWatch Logs accepts, in days.
+pub const LOG_RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// The retention the app's log groups get without `log_retention`.
+pub const DEFAULT_LOG_RETENTION: u32 = 365;
+
+/// The conditions of a container's `depends_on`.
+pub const DEPENDENCY_CONDITIONS: &[&str] = &["START", "COMPLETE", "SUCCESS", "HEALTHY"];
+
+/// `log_retention = <days>`: one of CloudWatch Logs' periods.
+pub fn log_retention(r: &mut Reader, d: &mut Diagnostics) -> Option<(u32, Pos)> {
+    let n = r.attr("log_retention", d)?;
+    let days = super::reader::as_int(n, "log_retention", 1, 3653, d)? as u32;
+    if !LOG_RETENTION_DAYS.contains(&days) {
+        let nearest = LOG_RETENTION_DAYS
+            .iter()
+            .min_by_key(|v| v.abs_diff(days))
+            .copied()
+            .unwrap_or(DEFAULT_LOG_RETENTION);
+        let all: Vec<String> = LOG_RETENTION_DAYS.iter().map(u32::to_string).collect();
+        d.error(
+            n.pos,
+            format!(
+                "`log_retention` {days} is not a retention CloudWatch Logs offers; did you mean {nearest}? The periods are {}",
+                all.join(", ")
+            ),
+        );
+        return None;
+    }
+    Some((days, n.pos))
+}
+
+/// The attributes of a service that [`service_ops`] reads.
+pub fn service_ops(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
+    if !r.is_override() {
+        if let Some((v, p)) = r.string("cluster", d) {
+            s.ops.cluster = Some((v.strip_prefix("cluster.").unwrap_or(&v).to_string(), p));
+        }
+        if let Some(v) = log_retention(r, d) {
+            s.ops.log_retention = Some(v);
+        }
+        if let Some(b) = r.single("deployment", d) {
+            let mut dr = Reader::new(b, "deployment", d);
+            let mut dep = Deployment {
+                pos: b.pos,
+                min_healthy_percent: 100,
+                max_percent: 200,
+                ..Deployment::default()
+            };
+            dr.set_int(
+                "min_healthy_percent",
+                0,
+                100,
+                &mut dep.min_healthy_percent,
+                d,
+            );
+            dr.set_int("max_percent", 100, 200, &mut dep.max_percent, d);
+            if let Some(n) = dr.attr("grace_period", d) {
+                dep.grace_period_pos = n.pos;
+                dep.grace_period =
+                    super::reader::as_int(n, "grace_period", 0, 2_147_483_647, d).map(|v| v as u32);
+            }
+            if dep.min_healthy_percent >= dep.max_percent {
+                d.error(
+                    b.pos,
+                    format!(
+                        "deployment `min_healthy_percent` ({}) must be below `max_percent` ({}): with no room between them ECS can neither stop an old task nor start a new one",
+                        dep.min_healthy_percent, dep.max_percent
+                    ),
+                );
+            }
+            dr.finish(d);
+            s.ops.deployment = Some(dep);
+        }
+        for b in r.blocks("egress", d) {
+            s.ops
+                .egress
+                .push(egress(&mut Reader::new(b, "egress", d), d));
+        }
+    }
+}
+
+/// `egress { ports cidrs description }` of a service or server.
+pub fn egress(r: &mut Reader, d: &mut Diagnostics) -> Egress {
+    let mut e = Egress {
+        pos: r.pos(),
+        ..Egress::default()
+    };
+    if r.required("ports", d).is_some() {
+        let node = r.attr("ports", d).expect("present");
+        let text = match &node.value {
+            Value::Number(n) => Some(super::syntax::format_number(*n)),
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        };
+        match text.as_deref().and_then(parse_ports) {
+            Some((from, to)) => {
+                e.from_port = from;
+                e.to_port = to;
+            }
+            None => d.error(
+                node.pos,
+                format!(
+                    "`ports` must be a port \"587\" or a range \"8000-8100\" (1-65535, low to high), not {}",
+                    describe(&node.value)
+                ),
+            ),
+        }
+    }
+    if let Some((cidrs, p)) = r.required("cidrs", d).and(r.string_list("cidrs", d)) {
+        e.cidrs = cidrs.into_iter().map(|(c, _)| c).collect();
+        e.cidrs_pos = p;
+        if e.cidrs.is_empty() {
+            d.error(p, "`cidrs` lists the IPv4 ranges the egress reaches, such as [\"203.0.113.0/24\"]; it cannot be empty");
+        }
+    }
+    if let Some((v, p)) = r.string("description", d) {
+        if v.chars().any(char::is_control) || v.len() > 200 {
+            d.error(
+                p,
+                "an egress `description` is one line of at most 200 characters",
+            );
+        }
+        e.description = Some(v);
+    }
+    r.finish(d);
+    e
+}
+
+/// The attributes of a container that [`container_ops`] reads.
+pub const CONTAINER_OPS_ATTRS: &[&str] = &["health_command", "stop_timeout", "depends_on"];
+
+/// `health_command`, `stop_timeout` and `depends_on` of a container (or of a single-container
+/// service).
+pub fn container_ops(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
+    if r.is_override() {
+        return;
+    }
+    if let Some((cmd, p)) = r.string_list("health_command", d) {
+        let cmd: Vec<String> = cmd.into_iter().map(|x| x.0).collect();
+        match cmd.first().map(String::as_str) {
+            Some("CMD" | "CMD-SHELL") if cmd.len() > 1 => {}
+            _ => d.error(
+                p,
+                "`health_command` starts with \"CMD\" (then the program and its arguments) or \"CMD-SHELL\" (then one shell command), such as [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]",
+            ),
+        }
+        c.ops.health_command = Some((cmd, p));
+    }
+    if let Some(v) = r.opt_int("stop_timeout", 2, 120, d) {
+        c.ops.stop_timeout = Some(v as u32);
+    }
+    if let Some(items) = r.string_map("depends_on", d) {
+        for (k, kpos, v, vpos) in items {
+            if !DEPENDENCY_CONDITIONS.contains(&v.as_str()) {
+                let hint = did_you_mean(&v, DEPENDENCY_CONDITIONS.iter().copied())
+                    .map(|s| format!("did you mean \"{s}\"? "))
+                    .unwrap_or_default();
+                d.error(
+                    vpos,
+                    format!(
+                        "`depends_on` condition \"{v}\" is unknown; {hint}conditions are {}",
+                        one_of(DEPENDENCY_CONDITIONS)
+                    ),
+                );
+                continue;
+            }
+            c.ops.depends_on.push((k, v, kpos));
+        }
+    }
+}
+
+/// The rules of the operations settings that span attributes: start order between containers,
+/// a grace period without a load balancer, egress CIDRs and ports.
+pub fn check_operations(app: &App, d: &mut Diagnostics) {
+    for s in &app.services {
+        for c in &s.containers {
+            for (dep, condition, pos) in &c.ops.depends_on {
+                let Some(target) = s.containers.iter().find(|o| &o.name == dep) else {
+                    let names: Vec<&str> = s
+                        .containers
+                        .iter()
+                        .filter(|o| o.name != c.name)
+                        .map(|o| o.name.as_str())
+                        .collect();
+                    let hint = did_you_mean(dep, names.iter().copied())
+                        .map(|x| format!("did you mean \"{x}\"? "))
+                        .unwrap_or_default();
+                    d.error(
+                        *pos,
+                        format!(
+                            "`depends_on` names container \"{dep}\", which service \"{}\" does not have; {hint}its other containers: {}",
+                            s.name,
+                            if names.is_empty() { "none".to_string() } else { one_of(&names) }
+                        ),
+                    );
+                    continue;
+                };
+                if target.name == c.name {
+                    d.error(*pos, "a container cannot wait for itself in `depends_on`");
+                } else if condition == "HEALTHY" && target.ops.health_command.is_none() {
+                    d.error(
+                        *pos,
+                        format!(
+                            "container \"{dep}\" has no `health_command`, so it never becomes HEALTHY; give it one or wait for \"START\""
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(dep) = &s.ops.deployment
+            && dep.grace_period.is_some()
+            && crate::model::compute::target_lbs(app, s).is_empty()
+        {
+            d.error(
+                dep.grace_period_pos,
+                format!(
+                    "`grace_period` delays the load balancer's health checks, and service \"{}\" is no load balancer's target; leave it out",
+                    s.name
+                ),
+            );
+        }
+        check_egress(&s.ops.egress, d);
+    }
+}
+
+/// Egress blocks of one service or server: canonical CIDRs, each port range once, nothing the
+/// default HTTPS egress already allows.
+pub fn check_egress(egress: &[Egress], d: &mut Diagnostics) {
+    for (i, e) in egress.iter().enumerate() {
+        if e.from_port == 0 {
+            continue;
+        }
+        if let Some(first) = egress[..i]
+            .iter()
+            .find(|o| o.from_port == e.from_port && o.to_port == e.to_port)
+        {
+            d.error(
+                e.pos,
+                format!(
+                    "egress on ports {} is already written at line {}; list all its CIDRs in one block",
+                    e.ports(),
+                    first.pos.line
+                ),
+            );
+        }
+        let mut nets: Vec<crate::model::cidr::Ipv4Net> = Vec::new();
+        for c in &e.cidrs {
+            match c.parse::<crate::model::cidr::Ipv4Net>() {
+                Err(err) => d.error(
+                    e.cidrs_pos,
+                    format!("`cidrs`: \"{c}\" is not an IPv4 CIDR block: {err}"),
+                ),
+                Ok(net) if !net.is_canonical() => d.error(
+                    e.cidrs_pos,
+                    format!(
+                        "`cidrs`: \"{c}\" has host bits set; did you mean \"{}\"?",
+                        net.canonical()
+                    ),
+                ),
+                Ok(net) => {
+                    if let Some(o) = nets.iter().find(|o| o.overlaps(&net)) {
+                        d.error(
+                            e.cidrs_pos,
+                            format!("`cidrs`: \"{c}\" overlaps \"{o}\"; list each range once"),
+                        );
+                    }
+                    if c == "0.0.0.0/0" && e.from_port == 443 && e.to_port == 443 {
+                        d.error(
+                            e.cidrs_pos,
+                            "HTTPS (443) to anywhere is always allowed; this egress adds nothing",
+                        );
+                    }
+                    nets.push(net);
+                }
+            }
+        }
+    }
+}

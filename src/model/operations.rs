@@ -1,0 +1,81 @@
+//! Operations settings of services (v1.1): deployment percentages, log retention, and the
+//! container health commands, stop timeouts and start order, as the ecs module reads them.
+
+use super::{Call, Hv, compute};
+use crate::blueprint::operations::DEFAULT_LOG_RETENTION;
+use crate::blueprint::{App, Container};
+use serde_json::{Map, Value, json};
+
+/// The modules whose log groups follow the app's `log_retention`.
+const RETENTION_MODULES: &[&str] = &["ecs", "aurora", "elasticache"];
+
+/// Adds the app's log retention to a module call when it is not the default.
+pub fn wire_log_retention(app: &App, call: Call) -> Call {
+    match app.log_retention {
+        Some((days, _))
+            if days != DEFAULT_LOG_RETENTION && RETENTION_MODULES.contains(&call.module) =>
+        {
+            call.group("log_retention_days", Hv::lit(days))
+        }
+        _ => call,
+    }
+}
+
+/// Per-service deployment settings, for every service once any service has a `deployment`
+/// block (an empty map otherwise, which leaves the ecs module as it was).
+pub fn deployments(app: &App) -> Map<String, Value> {
+    if app.services.iter().all(|s| s.ops.deployment.is_none()) {
+        return Map::new();
+    }
+    app.services
+        .iter()
+        .map(|s| {
+            let dep = s.ops.deployment.clone().unwrap_or_default();
+            let (min, max) = if s.ops.deployment.is_some() {
+                (dep.min_healthy_percent, dep.max_percent)
+            } else {
+                (100, 200)
+            };
+            let routed = !compute::target_lbs(app, s).is_empty();
+            (
+                s.name.clone(),
+                json!({
+                    "min_healthy_percent": min,
+                    "max_percent": max,
+                    "grace_period": if routed { Some(dep.grace_period.unwrap_or(60)) } else { None },
+                }),
+            )
+        })
+        .collect()
+}
+
+/// The log retention of the services that set their own.
+pub fn log_retention(app: &App) -> Map<String, Value> {
+    app.services
+        .iter()
+        .filter_map(|s| s.ops.log_retention.map(|(d, _)| (s.name.clone(), json!(d))))
+        .collect()
+}
+
+/// Whether any container has a health command, a stop timeout or a start order.
+pub fn container_ops(app: &App) -> bool {
+    app.services.iter().flat_map(|s| &s.containers).any(|c| {
+        c.ops.health_command.is_some()
+            || c.ops.stop_timeout.is_some()
+            || !c.ops.depends_on.is_empty()
+    })
+}
+
+/// Adds a container's health command, stop timeout and start order to its description in the
+/// ecs module's shape.
+pub fn add_container_ops(c: &Container, v: &mut Value) {
+    let depends: Map<String, Value> = c
+        .ops
+        .depends_on
+        .iter()
+        .map(|(k, cond, _)| (k.clone(), json!(cond)))
+        .collect();
+    v["health_command"] = json!(c.ops.health_command.as_ref().map(|(cmd, _)| cmd));
+    v["stop_timeout"] = json!(c.ops.stop_timeout);
+    v["depends_on"] = Value::Object(depends);
+}
