@@ -406,9 +406,10 @@ fn seed_magento() {
         assert_eq!(values(p, "aws_rds_cluster")[0]["engine"], "aurora-mysql");
         assert_eq!(
             p.count("aws_ecs_capacity_provider"),
-            1,
-            "{env}: EC2 capacity"
+            2,
+            "{env}: EC2 capacity of the app and admin clusters"
         );
+        assert!(p.has("module.ecs.aws_ecs_cluster.this[\"admin\"]"), "{env}");
         assert_eq!(
             p.count("aws_subnet"),
             9,
@@ -424,8 +425,8 @@ fn seed_magento() {
         );
         assert_eq!(
             p.count("aws_autoscaling_group"),
-            2,
-            "{env}: container instances and the bastion"
+            3,
+            "{env}: container instances of two clusters and the bastion"
         );
         assert!(p.has("module.ecs.aws_ecs_task_definition.this[\"magento\"]"));
     }

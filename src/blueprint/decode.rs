@@ -122,13 +122,7 @@ pub fn decode_tainted(
         network_mode: "awsvpc".into(),
         ..Cluster::default()
     };
-    if let Some(b) = r.single("cluster", d) {
-        {
-            let mut rr = Reader::new(b, "cluster", d);
-            cluster(&mut rr, &mut app.cluster, d);
-            rr.finish(d);
-        }
-    }
+    super::operations::clusters(&mut r, &mut app, cluster, d);
     for (lb_name, lb_pos, b) in r.labeled("load_balancer", d) {
         let before = d.len();
         let mut lb = LoadBalancer {
@@ -1340,16 +1334,7 @@ fn environment(
         network(&mut nr, &mut app.network, d);
         nr.finish(d);
     }
-    if let Some(cb) = r.single("cluster", d) {
-        let mut cr = Reader::overriding(
-            cb,
-            format!("environment \"{name}\" cluster"),
-            ENV_CLUSTER,
-            d,
-        );
-        cluster(&mut cr, &mut app.cluster, d);
-        cr.finish(d);
-    }
+    super::operations::env_clusters(&mut r, &mut app, &name, ENV_CLUSTER, cluster, d);
     macro_rules! overrides {
         ($ident:literal, $list:expr, $allowed:expr, $f:expr) => {
             for (part, ppos, pb) in r.labeled($ident, d) {

@@ -289,3 +289,226 @@ pub fn check_egress(egress: &[Egress], d: &mut Diagnostics) {
         }
     }
 }
+
+/// The longest cluster name: it goes into the IAM and Auto Scaling names of its instances.
+pub const CLUSTER_NAME_MAX: usize = 20;
+
+type ClusterReader = fn(&mut Reader, &mut Cluster, &mut Diagnostics);
+
+/// The app's `cluster` blocks: the unlabeled one is `cluster "main"`; without any, one
+/// Fargate cluster named `main`. `app.cluster` starts as the defaults of each.
+pub fn clusters(r: &mut Reader, app: &mut App, read: ClusterReader, d: &mut Diagnostics) {
+    let defaults = app.cluster.clone();
+    let blocks = r.blocks("cluster", d);
+    let mut seen: Vec<(String, Pos)> = Vec::new();
+    for b in blocks {
+        let (name, pos) = match b.labels.as_slice() {
+            [] => ("main".to_string(), b.pos),
+            [l] => (l.name.clone(), l.pos),
+            [_, extra, ..] => {
+                d.error(
+                    extra.pos,
+                    "a `cluster` block takes one label at most: cluster \"admin\" { ... }",
+                );
+                continue;
+            }
+        };
+        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+            let what = if b.labels.is_empty() {
+                "the unlabeled `cluster` block is cluster \"main\"".to_string()
+            } else {
+                format!("cluster \"{}\"", crate::diag::escape(&name))
+            };
+            d.error(
+                pos,
+                format!(
+                    "duplicate cluster: {what}, already defined at line {}",
+                    first.line
+                ),
+            );
+            continue;
+        }
+        seen.push((name.clone(), pos));
+        let mut c = Cluster {
+            name: name.clone(),
+            ..defaults.clone()
+        };
+        let what = if b.labels.is_empty() {
+            "cluster".to_string()
+        } else {
+            format!("cluster \"{name}\"")
+        };
+        let mut rr = Reader::new(b, what, d);
+        read(&mut rr, &mut c, d);
+        rr.finish(d);
+        if !b.labels.is_empty() {
+            c.pos = pos;
+        }
+        app.clusters.push(c);
+    }
+    if app.clusters.is_empty() {
+        app.clusters.push(Cluster {
+            name: "main".into(),
+            ..defaults
+        });
+    }
+    app.cluster = app.clusters[0].clone();
+}
+
+/// An environment's `cluster` overrides: unlabeled for `main`, labeled for the others.
+pub fn env_clusters(
+    r: &mut Reader,
+    app: &mut App,
+    env: &str,
+    allowed: &'static [&'static str],
+    read: ClusterReader,
+    d: &mut Diagnostics,
+) {
+    for b in r.blocks("cluster", d) {
+        let (name, pos) = match b.labels.as_slice() {
+            [] => ("main".to_string(), b.pos),
+            [l, ..] => (l.name.clone(), l.pos),
+        };
+        let known: Vec<String> = app.clusters.iter().map(|c| c.name.clone()).collect();
+        let Some(target) = app.clusters.iter_mut().find(|c| c.name == name) else {
+            let hint = did_you_mean(&name, known.iter().map(String::as_str))
+                .map(|x| format!("did you mean \"{x}\"? "))
+                .unwrap_or_default();
+            let what = if b.labels.is_empty() {
+                "the unlabeled `cluster` (cluster \"main\")".to_string()
+            } else {
+                format!("cluster \"{name}\"")
+            };
+            d.error(
+                pos,
+                format!(
+                    "environment \"{env}\" overrides {what}, which the app does not define; {hint}known: {}",
+                    one_of(&known)
+                ),
+            );
+            continue;
+        };
+        let what = if b.labels.is_empty() {
+            format!("environment \"{env}\" cluster")
+        } else {
+            format!("environment \"{env}\" cluster \"{name}\"")
+        };
+        let mut cr = Reader::overriding(b, what, allowed, d);
+        read(&mut cr, target, d);
+        cr.finish(d);
+    }
+    app.cluster = app.clusters[0].clone();
+}
+
+/// Several clusters: their names, the cluster each service names, and what each environment
+/// may change of the clusters after the first (the first is checked as `app.cluster`).
+pub fn check_clusters(app: &App, envs: &[Environment], d: &mut Diagnostics) {
+    let names: Vec<&str> = app.clusters.iter().map(|c| c.name.as_str()).collect();
+    for c in &app.clusters {
+        let ok = c.name.len() <= CLUSTER_NAME_MAX
+            && c.name.starts_with(|x: char| x.is_ascii_lowercase())
+            && c
+                .name
+                .chars()
+                .all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == '-');
+        if !ok {
+            d.error(
+                c.pos,
+                format!(
+                    "cluster name \"{}\" must match ^[a-z][a-z0-9-]*$ and have at most {CLUSTER_NAME_MAX} characters (it is part of the names of its instances and capacity provider)",
+                    crate::diag::escape(&c.name)
+                ),
+            );
+        }
+        if app.multi_cluster() && c.network_mode == "bridge" {
+            d.error(
+                c.network_mode_pos,
+                "`network_mode = \"bridge\"` needs the app's only cluster: bridge-mode tasks share their instances' security group, which several clusters cannot",
+            );
+        }
+    }
+    for c in app.clusters.iter().filter(|_| app.multi_cluster()) {
+        let runs = app.services.iter().any(|s| {
+            s.ops
+                .cluster
+                .as_ref()
+                .is_some_and(|(n, _)| *n == c.name)
+        });
+        if !runs {
+            d.error(
+                c.pos,
+                format!(
+                    "cluster \"{}\" runs no service; name it in a service's `cluster` or remove it",
+                    c.name
+                ),
+            );
+        }
+    }
+    for c in app.clusters.iter().skip(1) {
+        if c.capacity != "ec2" && c.network_mode == "bridge" {
+            d.error(c.network_mode_pos, "`network_mode = \"bridge\"` needs `capacity = \"ec2\"` (Fargate tasks always use awsvpc)");
+        }
+        if c.min_size > c.max_size {
+            d.error(
+                c.pos,
+                format!(
+                    "cluster \"{}\" `min_size` ({}) is greater than `max_size` ({})",
+                    c.name, c.min_size, c.max_size
+                ),
+            );
+        }
+    }
+    for s in &app.services {
+        match &s.ops.cluster {
+            Some((n, p)) if !names.contains(&n.as_str()) => {
+                let hint = did_you_mean(n, names.iter().copied())
+                    .map(|x| format!("did you mean \"{x}\"? "))
+                    .unwrap_or_default();
+                d.error(
+                    *p,
+                    format!(
+                        "service \"{}\" runs on cluster \"{n}\", which the app does not define; {hint}clusters: {}",
+                        s.name,
+                        one_of(&names)
+                    ),
+                );
+            }
+            None if app.multi_cluster() => d.error(
+                s.pos,
+                format!(
+                    "service \"{}\" does not say which cluster it runs on, and the app has several; set `cluster` to {}",
+                    s.name,
+                    one_of(&names)
+                ),
+            ),
+            _ => {}
+        }
+    }
+    for env in envs {
+        let e = &env.app;
+        for (c, base) in e.clusters.iter().zip(&app.clusters).skip(1) {
+            if (c.capacity == "ec2") != (base.capacity == "ec2") {
+                d.error(c.capacity_pos, format!("environment \"{}\" changes the `capacity` of cluster \"{}\" between EC2 and Fargate, which changes its task definitions; only fargate <-> fargate_spot may differ per environment", env.name, c.name));
+            }
+            if c.min_size > c.max_size && base.min_size <= base.max_size {
+                d.error(
+                    c.pos,
+                    format!(
+                        "cluster \"{}\" `min_size` ({}) is greater than `max_size` ({}) (environment \"{}\")",
+                        c.name, c.min_size, c.max_size, env.name
+                    ),
+                );
+            }
+            let used = e
+                .services
+                .iter()
+                .any(|s| e.service_cluster(s).name == c.name);
+            if c.capacity == "ec2" && e.network.nat == "none" && used {
+                d.error(
+                    e.network.pos,
+                    format!("EC2 container instances of cluster \"{}\" need NAT to reach the ECS service; use `nat = \"single\"` or Fargate (environment \"{}\")", c.name, env.name),
+                );
+            }
+        }
+    }
+}

@@ -36,7 +36,10 @@ pub struct App {
     /// Where each tag key is written (for an environment's copy, its own keys' positions).
     pub tag_pos: BTreeMap<String, Pos>,
     pub network: Network,
+    /// The first of `clusters`: the only one of most apps.
     pub cluster: Cluster,
+    /// Every ECS cluster (`cluster` blocks), in blueprint order; at least one.
+    pub clusters: Vec<Cluster>,
     pub load_balancers: Vec<LoadBalancer>,
     pub services: Vec<Service>,
     pub allows: Vec<Allow>,
@@ -89,6 +92,8 @@ pub struct Network {
 
 #[derive(Debug, Clone, Default)]
 pub struct Cluster {
+    /// `main` for the unlabeled `cluster` block (and for the default cluster).
+    pub name: String,
     pub pos: Pos,
     pub capacity: String,
     pub capacity_pos: Pos,
@@ -381,6 +386,18 @@ pub struct Bastion {
 }
 
 impl App {
+    /// Whether the app has several clusters (and the ecs module keys its clusters by name).
+    pub fn multi_cluster(&self) -> bool {
+        self.clusters.len() > 1
+    }
+    /// The cluster a service runs on: the one it names, or the first.
+    pub fn service_cluster(&self, s: &Service) -> &Cluster {
+        s.ops
+            .cluster
+            .as_ref()
+            .and_then(|(n, _)| self.clusters.iter().find(|c| &c.name == n))
+            .unwrap_or(&self.cluster)
+    }
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)
     }

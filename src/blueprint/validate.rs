@@ -76,6 +76,7 @@ pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     check_services(app, d);
     check_allows(app, d);
     super::operations::check_operations(app, d);
+    super::operations::check_clusters(app, envs, d);
     check_data(app, d);
     check_derived(app, envs, d);
     for env in envs {
@@ -646,8 +647,8 @@ fn check_environment(base: &App, env: &Environment, d: &mut Diagnostics) {
     if (app.cluster.capacity == "ec2") != (base.cluster.capacity == "ec2") {
         d.error(app.cluster.capacity_pos, format!("environment \"{}\" changes `capacity` between EC2 and Fargate, which changes every task definition; only fargate <-> fargate_spot may differ per environment", env.name));
     }
-    let fargate = app.cluster.capacity != "ec2";
     for s in &app.services {
+        let fargate = app.service_cluster(s).capacity != "ec2";
         if fargate && !fargate_size_ok(s.cpu, s.memory) {
             let hint = match fargate_memory_hint(s.cpu) {
                 "" => "Fargate's cpu is 256, 512, 1024, 2048, 4096, 8192 or 16384".to_string(),

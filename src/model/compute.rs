@@ -144,6 +144,11 @@ impl ModuleBuilder for Ecs {
             .collect();
         let container_ops = super::operations::container_ops(app);
         let mut services = services;
+        if app.multi_cluster() {
+            for s in &app.services {
+                services[&s.name]["cluster"] = json!(app.service_cluster(s).name);
+            }
+        }
         if container_ops {
             for s in &app.services {
                 if let Some(list) = services[&s.name]["containers"].as_array_mut() {
@@ -175,6 +180,12 @@ impl ModuleBuilder for Ecs {
             "deployments": super::operations::deployments(app),
             "log_retention": super::operations::log_retention(app),
             "container_ops": container_ops,
+            "multi": app.multi_cluster(),
+            "clusters": super::operations::cluster_shape(app),
+            "first_cluster": app.cluster.name,
+            "ec2_clusters": app.clusters.iter().any(|c| c.capacity == "ec2"),
+            "cluster_list": app.clusters.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", "),
+            "cluster_moves": super::operations::cluster_moves(app),
             // A service that starts or stops autoscaling moves between the two service
             // resources; a move from an address with nothing in the state is a no-op.
             "moved": app.services.iter().map(|s| {
@@ -197,7 +208,9 @@ impl ModuleBuilder for Ecs {
                 "security_group_ids",
                 Hv::expr("module.security.security_group_ids"),
             );
-        call = if e.cluster.capacity == "ec2" {
+        call = if e.multi_cluster() {
+            call.group("clusters", super::operations::cluster_settings(e))
+        } else if e.cluster.capacity == "ec2" {
             call.group("instance_type", Hv::lit(&e.cluster.instance_type))
                 .arg("min_size", Hv::lit(e.cluster.min_size))
                 .arg("max_size", Hv::lit(e.cluster.max_size))

@@ -126,12 +126,16 @@ pub fn groups(app: &App) -> Vec<(String, String, String)> {
             format!("Load balancer {}", lb.name),
         ));
     }
-    if app.cluster.capacity == "ec2" && !app.services.is_empty() {
-        g.push((
-            "cluster".into(),
-            "cluster".into(),
-            "ECS container instances".into(),
-        ));
+    for (key, cluster) in cluster_groups(app) {
+        if app.multi_cluster() {
+            g.push((
+                key.clone(),
+                key.replace('.', "-"),
+                format!("ECS container instances of cluster {cluster}"),
+            ));
+        } else {
+            g.push((key, "cluster".into(), "ECS container instances".into()));
+        }
     }
     if !bridge(app) {
         for s in &app.services {
@@ -295,9 +299,9 @@ pub fn flows(app: &App) -> Vec<Flow> {
             false,
         );
     }
-    if app.cluster.capacity == "ec2" && !app.services.is_empty() {
+    for (key, _) in cluster_groups(app) {
         add_flow(
-            group("cluster"),
+            group(&key),
             Peer::Anywhere,
             (443, 443),
             "HTTPS for the ECS agent and image registries",
@@ -450,4 +454,32 @@ pub fn egress_cidrs(app: &App) -> std::collections::BTreeMap<String, Vec<String>
         }
     }
     lists
+}
+
+/// The security groups of EC2 container instances, with their cluster: `cluster` for the
+/// app's only cluster or the one named `main`, `cluster.<name>` for the others.
+pub fn cluster_groups(app: &App) -> Vec<(String, String)> {
+    let all: Vec<&crate::blueprint::Cluster> = if app.clusters.is_empty() {
+        vec![&app.cluster]
+    } else {
+        app.clusters.iter().collect()
+    };
+    all.into_iter()
+        .filter(|c| c.capacity == "ec2")
+        .filter(|c| {
+            app.services
+                .iter()
+                .any(|s| !app.multi_cluster() || app.service_cluster(s).name == c.name)
+        })
+        .map(|c| (cluster_group(app, &c.name), c.name.clone()))
+        .collect()
+}
+
+/// The key of a cluster's instance security group.
+pub fn cluster_group(app: &App, cluster: &str) -> String {
+    if !app.multi_cluster() || cluster == "main" {
+        "cluster".into()
+    } else {
+        format!("cluster.{cluster}")
+    }
 }

@@ -79,3 +79,73 @@ pub fn add_container_ops(c: &Container, v: &mut Value) {
     v["stop_timeout"] = json!(c.ops.stop_timeout);
     v["depends_on"] = Value::Object(depends);
 }
+
+/// The clusters of a multi-cluster app, as the ecs module's `local.clusters`.
+pub fn cluster_shape(app: &App) -> Map<String, Value> {
+    if !app.multi_cluster() {
+        return Map::new();
+    }
+    app.clusters
+        .iter()
+        .map(|c| {
+            let ec2 = c.capacity == "ec2";
+            (
+                c.name.clone(),
+                json!({
+                    "ec2": ec2,
+                    "container_insights": c.container_insights,
+                    "security_group": if ec2 { Some(super::flows::cluster_group(app, &c.name)) } else { None },
+                }),
+            )
+        })
+        .collect()
+}
+
+/// Each environment's cluster settings (`clusters` of the ecs module).
+pub fn cluster_settings(e: &App) -> Hv {
+    let v: Map<String, Value> = e
+        .clusters
+        .iter()
+        .map(|c| {
+            let v = if c.capacity == "ec2" {
+                json!({
+                    "capacity": c.capacity,
+                    "instance_type": c.instance_type,
+                    "min_size": c.min_size,
+                    "max_size": c.max_size,
+                })
+            } else {
+                json!({ "capacity": c.capacity })
+            };
+            (c.name.clone(), v)
+        })
+        .collect();
+    Hv::lit(v)
+}
+
+/// Addresses of the single-cluster form that move to the key "main" when an app that had one
+/// cluster gains others (a `moved` from an address with nothing in the state is a no-op).
+pub fn cluster_moves(app: &App) -> Vec<String> {
+    let Some(main) = app
+        .clusters
+        .iter()
+        .find(|c| c.name == "main")
+        .filter(|_| app.multi_cluster())
+    else {
+        return Vec::new();
+    };
+    let mut out = vec![
+        "aws_ecs_cluster.this".to_string(),
+        "aws_ecs_cluster_capacity_providers.this".to_string(),
+    ];
+    if main.capacity == "ec2" {
+        for r in [
+            "aws_launch_template.this",
+            "aws_autoscaling_group.this",
+            "aws_ecs_capacity_provider.this",
+        ] {
+            out.push(r.to_string());
+        }
+    }
+    out
+}

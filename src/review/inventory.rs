@@ -543,6 +543,10 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         .map(|x| hv_json(&x.default))
         .unwrap_or(Value::Null);
 
+    let multi = shape["multi"].as_bool().unwrap_or(false);
+    if multi {
+        ecs_clusters(shape, v, inv);
+    } else {
     inv.add(
         "aws_ecs_cluster",
         "this",
@@ -607,6 +611,7 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             vec![("name", json!(format!("cp-{name}")))],
         );
     }
+    }
     // The first environment of an account creates the repositories, "<app>/<key>".
     let namespace = shape["repository_namespace"].as_str().unwrap_or_default();
     if v.get("create_repositories").as_bool().unwrap_or(true) {
@@ -661,6 +666,19 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
     for (s, svc) in items(&shape["services"]) {
         let sv = &services_var[s.as_str()];
         let key = Key::Str(s);
+        // The cluster of the service: its EC2-ness and its capacity provider.
+        let (ec2, fargate_provider) = if multi {
+            let c = svc["cluster"].as_str().unwrap_or_default();
+            let spot = v.get("clusters")[c]["capacity"] == "fargate_spot";
+            (
+                shape["clusters"][c]["ec2"].as_bool().unwrap_or(false),
+                if spot { "FARGATE_SPOT" } else { "FARGATE" },
+            )
+        } else if v.str("capacity") == "fargate_spot" {
+            (ec2, "FARGATE_SPOT")
+        } else {
+            (ec2, "FARGATE")
+        };
         inv.add(
             "aws_cloudwatch_log_group",
             "this",
@@ -813,11 +831,7 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         if !ec2 {
             attrs.push((
                 "capacity_provider_strategy.capacity_provider",
-                json!(if v.str("capacity") == "fargate_spot" {
-                    "FARGATE_SPOT"
-                } else {
-                    "FARGATE"
-                }),
+                json!(fargate_provider),
             ));
         }
         let r = inv.add("aws_ecs_service", kind, key, attrs);
@@ -847,6 +861,90 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
                 }
             }
         }
+    }
+}
+
+/// The clusters of a multi-cluster app: each with its capacity providers, and for the EC2 ones
+/// their launch template, group and capacity provider; one instance role for all.
+fn ecs_clusters(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    let settings = v.get("clusters");
+    let moves: Vec<String> = strings(&shape["cluster_moves"]);
+    let mut any_ec2 = false;
+    for (c, cl) in items(&shape["clusters"]) {
+        let aws_name = if c == "main" {
+            name.clone()
+        } else {
+            format!("{name}-{c}")
+        };
+        let ec2 = cl["ec2"].as_bool().unwrap_or(false);
+        any_ec2 |= ec2;
+        let moved = |inv: &mut Inv, ty: &str, attrs: Vec<(&str, Value)>| {
+            let from = format!("module.ecs.{ty}.this");
+            let r = inv.add(ty, "this", Key::Str(c), attrs);
+            if c == "main" && moves.iter().any(|m| format!("module.ecs.{m}") == from) {
+                r.moved_from = vec![from];
+            }
+        };
+        moved(
+            inv,
+            "aws_ecs_cluster",
+            vec![
+                ("name", json!(aws_name)),
+                ("setting.containerInsights", cl["container_insights"].clone()),
+            ],
+        );
+        let provider = if ec2 {
+            json!(format!("cp-{aws_name}"))
+        } else if settings[c.as_str()]["capacity"] == "fargate_spot" {
+            json!("FARGATE_SPOT")
+        } else {
+            json!("FARGATE")
+        };
+        moved(
+            inv,
+            "aws_ecs_cluster_capacity_providers",
+            vec![(
+                "default_capacity_provider_strategy.capacity_provider",
+                provider,
+            )],
+        );
+        if ec2 {
+            let sv = &settings[c.as_str()];
+            moved(
+                inv,
+                "aws_launch_template",
+                vec![("instance_type", sv["instance_type"].clone())],
+            );
+            moved(
+                inv,
+                "aws_autoscaling_group",
+                vec![
+                    ("min_size", sv["min_size"].clone()),
+                    ("max_size", sv["max_size"].clone()),
+                ],
+            );
+            moved(
+                inv,
+                "aws_ecs_capacity_provider",
+                vec![("name", json!(format!("cp-{aws_name}")))],
+            );
+        }
+    }
+    if any_ec2 {
+        inv.add("aws_iam_role", "instance", Key::None, vec![]);
+        for p in [
+            "AmazonEC2ContainerServiceforEC2Role",
+            "AmazonSSMManagedInstanceCore",
+        ] {
+            inv.add(
+                "aws_iam_role_policy_attachment",
+                "instance",
+                Key::Str(p),
+                vec![],
+            );
+        }
+        inv.add("aws_iam_instance_profile", "instance", Key::None, vec![]);
     }
 }
 

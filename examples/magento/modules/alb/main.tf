@@ -30,12 +30,28 @@ locals {
       hosts        = ["shop.example.com"]
       paths        = []
     }
+    "public.https.admin" = {
+      listener     = "public.https"
+      priority     = 30079
+      target_group = "admin.public"
+      hosts        = ["admin.shop.example.com"]
+      paths        = []
+    }
   }
 
   # Target groups, one per routed service and load balancer, keyed "<service>.<load_balancer>".
   target_groups = {
     "magento.public" = {
       service              = "magento"
+      load_balancer        = "public"
+      port                 = 80
+      protocol             = "HTTP"
+      target_type          = "ip"
+      health_check_path    = "/health_check.php"
+      deregistration_delay = 30
+    }
+    "admin.public" = {
+      service              = "admin"
       load_balancer        = "public"
       port                 = 80
       protocol             = "HTTP"
