@@ -1,6 +1,6 @@
 # MageCloudKit for Magento 2 (seed 003): ECS on EC2 across three AZs with public, private and data
 # subnets; one task of nginx + php-fpm (+ blackfire) on the App Cluster and the Admin Panel on a
-# cluster of its own; Aurora MySQL, two Redis groups, EFS media.
+# cluster of its own; a Jenkins server; Aurora MySQL, two Redis groups, EFS media.
 
 app "magento" {
   description = "Magento 2 on MageCloudKit: ECS on EC2, Aurora MySQL, Redis and EFS"
@@ -194,6 +194,24 @@ app "magento" {
     }
     private_record "redis-session" {
       target = "cache.session"
+    }
+  }
+
+  # The Jenkins server role: builds the php-fpm image and deploys it. JENKINS_HOME lives on the
+  # encrypted root volume; an instance refresh (a new image or instance type) starts it afresh.
+  server "jenkins" {
+    instance_type = "t3.large"
+    image         = "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    subnets       = "private"
+    volume_size   = 100
+    port          = 8080
+    health_check  = "/login"
+    user_data     = "#!/bin/bash\ndnf install -y java-17-amazon-corretto-headless git docker\ncurl -fsSLo /etc/yum.repos.d/jenkins.repo https://pkg.jenkins.io/redhat-stable/jenkins.repo\nrpm --import https://pkg.jenkins.io/redhat-stable/jenkins.io-2023.key\ndnf install -y jenkins\nsystemctl enable --now docker jenkins\n"
+
+    route {
+      load_balancer = "public"
+      listener      = "https"
+      hosts         = ["ci.shop.example.com"]
     }
   }
 

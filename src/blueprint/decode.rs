@@ -33,6 +33,7 @@ pub const REF_KINDS: &[&str] = &[
     "file_system",
     "load_balancer",
     "bastion",
+    "server",
 ];
 
 /// Decodes the top level: exactly one `app` block.
@@ -248,6 +249,7 @@ pub fn decode_tainted(
         }
         app.bastion = Some(bastion);
     }
+    super::operations::servers(&mut r, &mut app, route, &mut tainted, d);
     if let Some(b) = r.single("state", d) {
         let mut st = State {
             pos: b.pos,
@@ -504,33 +506,7 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
     }
 
     for b in r.blocks("route", d) {
-        let mut rr = Reader::new(b, "route", d);
-        let mut route = Route {
-            pos: b.pos,
-            ..Route::default()
-        };
-        if let Some((v, p)) = rr
-            .required("load_balancer", d)
-            .and(rr.string("load_balancer", d))
-        {
-            route.load_balancer = v.strip_prefix("load_balancer.").unwrap_or(&v).to_string();
-            route.load_balancer_pos = p;
-        }
-        if let Some((v, p)) = rr.required("listener", d).and(rr.string("listener", d)) {
-            route.listener = v;
-            route.listener_pos = p;
-        }
-        if let Some((v, _)) = rr.string_list("hosts", d) {
-            route.hosts_pos = v.iter().map(|x| x.1).collect();
-            route.hosts = v.into_iter().map(|x| x.0).collect();
-        }
-        if let Some((v, _)) = rr.string_list("paths", d) {
-            route.paths_pos = v.iter().map(|x| x.1).collect();
-            route.paths = v.into_iter().map(|x| x.0).collect();
-        }
-        route.priority = rr.opt_int("priority", 1, 50000, d).map(|v| v as u32);
-        rr.finish(d);
-        s.routes.push(route);
+        s.routes.push(route(b, d));
     }
     for b in r.blocks("mount", d) {
         let mut mr = Reader::new(b, "mount", d);
@@ -622,6 +598,37 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
         s.autoscaling = Some(a);
     }
     super::operations::service_ops(r, s, d);
+}
+
+/// A `route { load_balancer listener hosts paths priority }` block of a service or server.
+pub fn route(b: &BlockNode, d: &mut Diagnostics) -> Route {
+    let mut rr = Reader::new(b, "route", d);
+    let mut route = Route {
+        pos: b.pos,
+        ..Route::default()
+    };
+    if let Some((v, p)) = rr
+        .required("load_balancer", d)
+        .and(rr.string("load_balancer", d))
+    {
+        route.load_balancer = v.strip_prefix("load_balancer.").unwrap_or(&v).to_string();
+        route.load_balancer_pos = p;
+    }
+    if let Some((v, p)) = rr.required("listener", d).and(rr.string("listener", d)) {
+        route.listener = v;
+        route.listener_pos = p;
+    }
+    if let Some((v, _)) = rr.string_list("hosts", d) {
+        route.hosts_pos = v.iter().map(|x| x.1).collect();
+        route.hosts = v.into_iter().map(|x| x.0).collect();
+    }
+    if let Some((v, _)) = rr.string_list("paths", d) {
+        route.paths_pos = v.iter().map(|x| x.1).collect();
+        route.paths = v.into_iter().map(|x| x.0).collect();
+    }
+    route.priority = rr.opt_int("priority", 1, 50000, d).map(|v| v as u32);
+    rr.finish(d);
+    route
 }
 
 fn has_attr(r: &Reader, key: &str) -> bool {

@@ -407,8 +407,7 @@ pub fn check_clusters(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     for c in &app.clusters {
         let ok = c.name.len() <= CLUSTER_NAME_MAX
             && c.name.starts_with(|x: char| x.is_ascii_lowercase())
-            && c
-                .name
+            && c.name
                 .chars()
                 .all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == '-');
         if !ok {
@@ -428,12 +427,10 @@ pub fn check_clusters(app: &App, envs: &[Environment], d: &mut Diagnostics) {
         }
     }
     for c in app.clusters.iter().filter(|_| app.multi_cluster()) {
-        let runs = app.services.iter().any(|s| {
-            s.ops
-                .cluster
-                .as_ref()
-                .is_some_and(|(n, _)| *n == c.name)
-        });
+        let runs = app
+            .services
+            .iter()
+            .any(|s| s.ops.cluster.as_ref().is_some_and(|(n, _)| *n == c.name));
         if !runs {
             d.error(
                 c.pos,
@@ -510,5 +507,217 @@ pub fn check_clusters(app: &App, envs: &[Environment], d: &mut Diagnostics) {
                 );
             }
         }
+    }
+}
+
+pub const SERVER_SUBNETS: &[&str] = &["private", "public"];
+
+type RouteReader = fn(&super::syntax::BlockNode, &mut Diagnostics) -> Route;
+
+/// The app's `server "<name>"` blocks.
+pub fn servers(
+    r: &mut Reader,
+    app: &mut App,
+    route: RouteReader,
+    tainted: &mut Vec<String>,
+    d: &mut Diagnostics,
+) {
+    for (name, pos, b) in r.labeled("server", d) {
+        let before = d.len();
+        let mut s = Server {
+            name: name.clone(),
+            pos,
+            instance_type: "t3.medium".into(),
+            subnets: "private".into(),
+            volume_size: 30,
+            health_check: "/".into(),
+            ..Server::default()
+        };
+        let mut sr = Reader::new(b, format!("server \"{name}\""), d);
+        sr.set_string("instance_type", &mut s.instance_type, d);
+        if let Some((v, p)) = sr.required("image", d).and(sr.string("image", d)) {
+            let ok = match v.strip_prefix("ssm:") {
+                Some(param) => {
+                    param.starts_with('/')
+                        && param.len() > 1
+                        && param
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "/_.-".contains(c))
+                }
+                None => v.strip_prefix("ami-").is_some_and(|id| {
+                    (id.len() == 8 || id.len() == 17) && id.chars().all(|c| c.is_ascii_hexdigit())
+                }),
+            };
+            if !ok {
+                d.error(
+                    p,
+                    format!(
+                        "`image` is an AMI ID \"ami-0123456789abcdef0\" or a public SSM parameter such as \"ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64\", not \"{}\"",
+                        crate::diag::escape(&v)
+                    ),
+                );
+            }
+            s.image = v;
+            s.image_pos = p;
+        }
+        sr.set_enum("subnets", SERVER_SUBNETS, &mut s.subnets, d);
+        sr.set_int("volume_size", 8, 16384, &mut s.volume_size, d);
+        if let Some(n) = sr.attr("port", d) {
+            s.port_pos = n.pos;
+            s.port = super::reader::as_int(n, "port", 1, 65535, d).map(|p| p as u16);
+        }
+        if let Some((path, p)) = sr.string("health_check", d) {
+            if !path.starts_with('/') {
+                d.error(
+                    p,
+                    format!(
+                        "`health_check` must be an HTTP path starting with \"/\", not \"{path}\""
+                    ),
+                );
+            }
+            s.health_check = path;
+        }
+        if let Some((v, p)) = sr.string("user_data", d) {
+            if v.len() > 16 * 1024 {
+                d.error(
+                    p,
+                    "`user_data` is at most 16 KiB (EC2's limit, before base64)",
+                );
+            }
+            s.user_data = Some(v);
+        }
+        if let Some((items, _)) = sr.string_list("uses", d) {
+            s.uses = items
+                .into_iter()
+                .filter_map(|(v, p)| super::decode::parse_ref(&v, p, d))
+                .collect();
+        }
+        for rb in sr.blocks("route", d) {
+            s.routes.push(route(rb, d));
+        }
+        for eb in sr.blocks("egress", d) {
+            s.egress.push(egress(&mut Reader::new(eb, "egress", d), d));
+        }
+        sr.finish(d);
+        if d.len() > before {
+            tainted.push(format!("server \"{name}\""));
+        }
+        app.servers.push(s);
+    }
+}
+
+/// Servers: their names, references, ports and routes.
+pub fn check_servers(app: &App, d: &mut Diagnostics) {
+    for s in &app.servers {
+        let ok = s.name.len() <= 32
+            && s.name.starts_with(|x: char| x.is_ascii_lowercase())
+            && s.name
+                .chars()
+                .all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == '-');
+        if !ok {
+            d.error(
+                s.pos,
+                format!(
+                    "server name \"{}\" must match ^[a-z][a-z0-9-]*$ and have at most 32 characters",
+                    crate::diag::escape(&s.name)
+                ),
+            );
+        }
+        if app.service(&s.name).is_some() {
+            d.error(
+                s.pos,
+                format!(
+                    "server \"{}\" has the name of a service; their target groups and roles would clash, so name it otherwise",
+                    s.name
+                ),
+            );
+        }
+        for u in &s.uses {
+            if u.kind == "server" && u.name == s.name {
+                d.error(u.pos, "a server does not need to `use` itself");
+                continue;
+            }
+            super::validate::check_ref(
+                app,
+                u,
+                &["database", "cache", "file_system", "service", "server"],
+                d,
+            );
+            if u.kind == "service" && app.service(&u.name).is_some_and(|t| t.port().is_none()) {
+                d.error(
+                    u.pos,
+                    format!("service \"{}\" has no port to be reached on", u.name),
+                );
+            }
+            if u.kind == "server" && app.server(&u.name).is_some_and(|t| t.port.is_none()) {
+                d.error(
+                    u.pos,
+                    format!(
+                        "server \"{}\" has no `port` to be reached on; give it one",
+                        u.name
+                    ),
+                );
+            }
+        }
+        if let Some(p) = s.port
+            && p == 22
+        {
+            d.error(
+                s.port_pos,
+                "port 22 is SSH; servers are reached with Session Manager, and a route or `uses` on 22 would open SSH",
+            );
+        }
+        for r in &s.routes {
+            if s.port.is_none() {
+                d.error(
+                    r.pos,
+                    format!(
+                        "server \"{}\" has a route but no `port` to receive the traffic",
+                        s.name
+                    ),
+                );
+            }
+            match app.load_balancer(&r.load_balancer) {
+                None => {
+                    let names: Vec<&str> =
+                        app.load_balancers.iter().map(|l| l.name.as_str()).collect();
+                    let hint = did_you_mean(&r.load_balancer, names.iter().copied())
+                        .map(|x| format!("did you mean \"{x}\"? "))
+                        .unwrap_or_default();
+                    d.error(
+                        r.load_balancer_pos,
+                        format!(
+                            "unknown load_balancer \"{}\"; {hint}known load balancers are {}",
+                            r.load_balancer,
+                            if names.is_empty() {
+                                "none".to_string()
+                            } else {
+                                one_of(&names)
+                            }
+                        ),
+                    );
+                }
+                Some(lb) if !lb.listeners.iter().any(|l| l.name == r.listener) => {
+                    let names: Vec<&str> = lb.listeners.iter().map(|l| l.name.as_str()).collect();
+                    let hint = did_you_mean(&r.listener, names.iter().copied())
+                        .map(|x| format!("did you mean \"{x}\"? "))
+                        .unwrap_or_default();
+                    d.error(
+                        r.listener_pos,
+                        format!(
+                            "load_balancer \"{}\" has no listener \"{}\"; {hint}its listeners are {}",
+                            lb.name,
+                            r.listener,
+                            one_of(&names)
+                        ),
+                    );
+                }
+                _ => {}
+            }
+            if r.hosts.is_empty() && r.paths.is_empty() {
+                d.error(r.pos, "a route needs `hosts` or `paths` (or both)");
+            }
+        }
+        check_egress(&s.egress, d);
     }
 }

@@ -48,6 +48,8 @@ pub struct App {
     pub file_systems: Vec<FileSystem>,
     pub dns: Option<Dns>,
     pub bastion: Option<Bastion>,
+    /// Plain EC2 instances in self-healing groups of one (`server "<name>"`).
+    pub servers: Vec<Server>,
     /// Customer-managed KMS key for encryption at rest (`kms_key = true`).
     pub kms_key: bool,
     /// Where each environment keeps its Terraform state (`state { ... }`); `None` leaves the
@@ -422,5 +424,34 @@ impl Service {
     }
     pub fn port(&self) -> Option<u16> {
         self.port_container().and_then(|c| c.port)
+    }
+}
+
+/// `server "<name>"`: one EC2 instance in an Auto Scaling group of one, reached with Session
+/// Manager, optionally routed from a load balancer.
+#[derive(Debug, Clone, Default)]
+pub struct Server {
+    pub name: String,
+    pub pos: Pos,
+    pub instance_type: String,
+    /// `ssm:/aws/service/...` (a public SSM parameter EC2 resolves at launch) or `ami-...`.
+    pub image: String,
+    pub image_pos: Pos,
+    /// `private` or `public`.
+    pub subnets: String,
+    /// GiB of the encrypted gp3 root volume.
+    pub volume_size: u32,
+    pub port: Option<u16>,
+    pub port_pos: Pos,
+    pub health_check: String,
+    pub user_data: Option<String>,
+    pub uses: Vec<Ref>,
+    pub routes: Vec<Route>,
+    pub egress: Vec<Egress>,
+}
+
+impl App {
+    pub fn server(&self, name: &str) -> Option<&Server> {
+        self.servers.iter().find(|s| s.name == name)
     }
 }

@@ -77,6 +77,7 @@ pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     check_allows(app, d);
     super::operations::check_operations(app, d);
     super::operations::check_clusters(app, envs, d);
+    super::operations::check_servers(app, d);
     check_data(app, d);
     check_derived(app, envs, d);
     for env in envs {
@@ -233,6 +234,7 @@ pub fn check_ref(app: &App, r: &Ref, kinds: &[&str], d: &mut Diagnostics) -> boo
         "cache" => known(&app.caches, |x| &x.name),
         "file_system" => known(&app.file_systems, |x| &x.name),
         "load_balancer" => known(&app.load_balancers, |x| &x.name),
+        "server" => known(&app.servers, |x| &x.name),
         "bastion" => {
             return app.bastion.is_some() || {
                 d.error(
@@ -384,7 +386,21 @@ fn check_services(app: &App, d: &mut Diagnostics) {
             let _ = i;
         }
         for u in &s.uses {
-            check_ref(app, u, &["database", "cache", "file_system", "service"], d);
+            check_ref(
+                app,
+                u,
+                &["database", "cache", "file_system", "service", "server"],
+                d,
+            );
+            if u.kind == "server" && app.server(&u.name).is_some_and(|t| t.port.is_none()) {
+                d.error(
+                    u.pos,
+                    format!(
+                        "server \"{}\" has no `port` to be reached on; give it one",
+                        u.name
+                    ),
+                );
+            }
             if u.kind == "service" && u.name == s.name {
                 d.error(u.pos, "a service does not need to `use` itself");
             }
@@ -466,12 +482,13 @@ fn is_default_target(app: &App, service: &str) -> bool {
 
 fn check_allows(app: &App, d: &mut Diagnostics) {
     for a in &app.allows {
-        let ok_from = a.from.kind.is_empty() || check_ref(app, &a.from, &["service", "bastion"], d);
+        let ok_from =
+            a.from.kind.is_empty() || check_ref(app, &a.from, &["service", "server", "bastion"], d);
         let ok_to = a.to.kind.is_empty()
             || check_ref(
                 app,
                 &a.to,
-                &["service", "database", "cache", "file_system"],
+                &["service", "server", "database", "cache", "file_system"],
                 d,
             );
         if ok_from && ok_to && a.from.key() == a.to.key() {
@@ -487,7 +504,10 @@ fn check_allows(app: &App, d: &mut Diagnostics) {
                 );
             }
         }
-        if a.both_ways && a.to.kind != "service" && !a.to.kind.is_empty() {
+        if a.both_ways
+            && !matches!(a.to.kind.as_str(), "service" | "server")
+            && !a.to.kind.is_empty()
+        {
             d.error(a.pos, "`both_ways` applies to flows between services");
         }
     }

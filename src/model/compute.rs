@@ -513,7 +513,8 @@ pub fn target_group_name(base: &str, port: Option<u16>, target_type: &str) -> St
 struct Rule<'a> {
     key: String,
     listener: String,
-    service: &'a Service,
+    /// The service or server the rule forwards to.
+    target: &'a str,
     route: &'a Route,
     priority: u32,
 }
@@ -528,21 +529,26 @@ fn literal_prefix(path: &str) -> usize {
 /// number and leaves the others where they were.
 fn rules(app: &App) -> Vec<Rule<'_>> {
     let mut rules = Vec::new();
-    for s in &app.services {
+    let targets = app
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), &s.routes))
+        .chain(app.servers.iter().map(|s| (s.name.as_str(), &s.routes)));
+    for (target, routes) in targets {
         let mut seen: Vec<String> = Vec::new();
-        for r in &s.routes {
+        for r in routes {
             let listener = format!("{}.{}", r.load_balancer, r.listener);
             let n = seen.iter().filter(|l| **l == listener).count();
             seen.push(listener.clone());
             let key = if n == 0 {
-                format!("{listener}.{}", s.name)
+                format!("{listener}.{target}")
             } else {
-                format!("{listener}.{}-{}", s.name, n + 1)
+                format!("{listener}.{target}-{}", n + 1)
             };
             rules.push(Rule {
                 key,
                 listener,
-                service: s,
+                target,
                 route: r,
                 priority: 0,
             });
@@ -618,7 +624,7 @@ impl ModuleBuilder for Alb {
                 json!({
                     "listener": r.listener,
                     "priority": r.priority,
-                    "target_group": format!("{}.{}", r.service.name, r.route.load_balancer),
+                    "target_group": format!("{}.{}", r.target, r.route.load_balancer),
                     "hosts": r.route.hosts,
                     "paths": r.route.paths,
                 }),
@@ -635,6 +641,22 @@ impl ModuleBuilder for Alb {
                         "port": s.port(),
                         "protocol": TARGET_PROTOCOL,
                         "target_type": target_type(app),
+                        "health_check_path": s.health_check,
+                        "deregistration_delay": 30,
+                    }),
+                );
+            }
+        }
+        for s in &app.servers {
+            for lb in server_lbs(s) {
+                target_groups.insert(
+                    format!("{}.{lb}", s.name),
+                    json!({
+                        "service": s.name,
+                        "load_balancer": lb,
+                        "port": s.port,
+                        "protocol": TARGET_PROTOCOL,
+                        "target_type": "instance",
                         "health_check_path": s.health_check,
                         "deregistration_delay": 30,
                     }),
@@ -672,6 +694,18 @@ impl ModuleBuilder for Alb {
                         &format!("{prefix}-{}-{}", s.name, lb.name),
                         s.port(),
                         target_type(e)
+                    )),
+                );
+            }
+        }
+        for s in &e.servers {
+            for lb in server_lbs(s) {
+                tg_names.insert(
+                    format!("{}.{lb}", s.name),
+                    json!(target_group_name(
+                        &format!("{prefix}-{}-{lb}", s.name),
+                        s.port,
+                        "instance"
                     )),
                 );
             }
@@ -725,4 +759,15 @@ pub fn iam_caches(app: &App, s: &Service) -> Vec<String> {
         .filter(|c| c.engine != "memcached" && super::data::cache_auth(c) == "iam")
         .map(|c| c.name.clone())
         .collect()
+}
+
+/// The load balancers a server is routed from, each once, in order.
+pub fn server_lbs(s: &crate::blueprint::Server) -> Vec<&str> {
+    let mut lbs: Vec<&str> = Vec::new();
+    for r in &s.routes {
+        if !lbs.contains(&r.load_balancer.as_str()) {
+            lbs.push(&r.load_balancer);
+        }
+    }
+    lbs
 }

@@ -170,6 +170,13 @@ pub fn groups(app: &App) -> Vec<(String, String, String)> {
     if app.bastion.is_some() {
         g.push(("bastion".into(), "bastion".into(), "Bastion host".into()));
     }
+    for s in &app.servers {
+        g.push((
+            format!("server.{}", s.name),
+            format!("srv-{}", s.name),
+            format!("Server {}", s.name),
+        ));
+    }
     g
 }
 
@@ -265,6 +272,10 @@ pub fn flows(app: &App) -> Vec<Flow> {
                     .service(name)
                     .and_then(|o| o.port())
                     .map(|p| (p, format!("service {name}"))),
+                "server" => app
+                    .server(name)
+                    .and_then(|o| o.port)
+                    .map(|p| (p, format!("server {name}"))),
                 _ => None,
             }
             .unwrap_or((0, String::new()));
@@ -384,6 +395,9 @@ pub fn flows(app: &App) -> Vec<Flow> {
             false,
         );
     }
+    for f in server_flows(app) {
+        add_flow(f.from, f.to, (f.from_port, f.to_port), &f.what, false);
+    }
     for (group, lists) in egress_owners(app) {
         for (key, (from_port, to_port, what)) in lists {
             add_flow(
@@ -435,6 +449,75 @@ fn egress_blocks(app: &App) -> Vec<(String, &crate::blueprint::Egress)> {
         for e in &s.ops.egress {
             out.push((task_group(app, &s.name), e));
         }
+    }
+    for s in &app.servers {
+        for e in &s.egress {
+            out.push((format!("server.{}", s.name), e));
+        }
+    }
+    out
+}
+
+/// The flows of servers: from the load balancers they are routed from, to what they use, and
+/// HTTPS out for Session Manager, the AWS APIs and updates.
+fn server_flows(app: &App) -> Vec<Flow> {
+    let mut out = Vec::new();
+    let flow = |from: Peer, to: Peer, port: u16, what: String| Flow {
+        from,
+        to,
+        from_port: port,
+        to_port: port,
+        what,
+        service_port: false,
+    };
+    for s in &app.servers {
+        let me = Peer::Group(format!("server.{}", s.name));
+        if let Some(port) = s.port {
+            let mut lbs: Vec<&str> = s.routes.iter().map(|r| r.load_balancer.as_str()).collect();
+            lbs.sort_unstable();
+            lbs.dedup();
+            for lb in lbs {
+                out.push(flow(
+                    Peer::Group(format!("load_balancer.{lb}")),
+                    me.clone(),
+                    port,
+                    "traffic and health checks".into(),
+                ));
+            }
+        }
+        for u in &s.uses {
+            let target = match u.kind.as_str() {
+                "database" => app
+                    .database(&u.name)
+                    .map(|d| (engine_port(&d.engine), engine_label(&d.engine).to_string())),
+                "cache" => app
+                    .cache(&u.name)
+                    .map(|c| (engine_port(&c.engine), engine_label(&c.engine).to_string())),
+                "file_system" => Some((2049, "NFS".to_string())),
+                "service" => app
+                    .service(&u.name)
+                    .and_then(|o| o.port())
+                    .map(|p| (p, format!("service {}", u.name))),
+                "server" => app
+                    .server(&u.name)
+                    .and_then(|o| o.port)
+                    .map(|p| (p, format!("server {}", u.name))),
+                _ => None,
+            };
+            let Some((port, what)) = target else { continue };
+            let to = if u.kind == "service" {
+                Peer::Group(task_group(app, &u.name))
+            } else {
+                Peer::Group(u.key())
+            };
+            out.push(flow(me.clone(), to, port, what));
+        }
+        out.push(flow(
+            me.clone(),
+            Peer::Anywhere,
+            443,
+            "HTTPS for Session Manager, AWS APIs and updates".into(),
+        ));
     }
     out
 }

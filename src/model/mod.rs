@@ -14,6 +14,7 @@ pub mod names;
 pub mod network;
 pub mod operations;
 pub mod security;
+pub mod servers;
 pub mod subnets;
 
 use crate::blueprint::{App, Blueprint, Environment};
@@ -228,6 +229,7 @@ pub fn build(bp: &Blueprint) -> AppModel {
     add::<data::Efs>(bp, &mut model);
     add::<data::Dns>(bp, &mut model);
     add::<data::Bastion>(bp, &mut model);
+    add::<servers::Servers>(bp, &mut model);
     model
 }
 

@@ -75,6 +75,7 @@ pub fn env_inventory(model: &AppModel, env: &EnvRoot) -> BTreeMap<String, Resour
             "efs" => efs(env, shape, &vars, &mut inv),
             "dns" => dns(shape, &vars, &mut inv),
             "bastion" => bastion(&vars, &mut inv),
+            "servers" => servers(shape, &vars, &mut inv),
             "kms" => kms(&vars, &mut inv),
             other => unreachable!("module {other} has no inventory"),
         }
@@ -547,70 +548,70 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
     if multi {
         ecs_clusters(shape, v, inv);
     } else {
-    inv.add(
-        "aws_ecs_cluster",
-        "this",
-        Key::None,
-        vec![
-            ("name", json!(name)),
-            (
-                "setting.containerInsights",
-                shape["container_insights"].clone(),
-            ),
-        ],
-    );
-    let provider = if ec2 {
-        json!(format!("cp-{name}"))
-    } else if v.str("capacity") == "fargate_spot" {
-        json!("FARGATE_SPOT")
-    } else {
-        json!("FARGATE")
-    };
-    inv.add(
-        "aws_ecs_cluster_capacity_providers",
-        "this",
-        Key::None,
-        vec![(
-            "default_capacity_provider_strategy.capacity_provider",
-            provider,
-        )],
-    );
-    if ec2 {
-        inv.add("aws_iam_role", "instance", Key::None, vec![]);
-        for p in [
-            "AmazonEC2ContainerServiceforEC2Role",
-            "AmazonSSMManagedInstanceCore",
-        ] {
-            inv.add(
-                "aws_iam_role_policy_attachment",
-                "instance",
-                Key::Str(p),
-                vec![],
-            );
-        }
-        inv.add("aws_iam_instance_profile", "instance", Key::None, vec![]);
         inv.add(
-            "aws_launch_template",
-            "this",
-            Key::None,
-            vec![("instance_type", v.get("instance_type").clone())],
-        );
-        inv.add(
-            "aws_autoscaling_group",
+            "aws_ecs_cluster",
             "this",
             Key::None,
             vec![
-                ("min_size", v.get("min_size").clone()),
-                ("max_size", v.get("max_size").clone()),
+                ("name", json!(name)),
+                (
+                    "setting.containerInsights",
+                    shape["container_insights"].clone(),
+                ),
             ],
         );
+        let provider = if ec2 {
+            json!(format!("cp-{name}"))
+        } else if v.str("capacity") == "fargate_spot" {
+            json!("FARGATE_SPOT")
+        } else {
+            json!("FARGATE")
+        };
         inv.add(
-            "aws_ecs_capacity_provider",
+            "aws_ecs_cluster_capacity_providers",
             "this",
             Key::None,
-            vec![("name", json!(format!("cp-{name}")))],
+            vec![(
+                "default_capacity_provider_strategy.capacity_provider",
+                provider,
+            )],
         );
-    }
+        if ec2 {
+            inv.add("aws_iam_role", "instance", Key::None, vec![]);
+            for p in [
+                "AmazonEC2ContainerServiceforEC2Role",
+                "AmazonSSMManagedInstanceCore",
+            ] {
+                inv.add(
+                    "aws_iam_role_policy_attachment",
+                    "instance",
+                    Key::Str(p),
+                    vec![],
+                );
+            }
+            inv.add("aws_iam_instance_profile", "instance", Key::None, vec![]);
+            inv.add(
+                "aws_launch_template",
+                "this",
+                Key::None,
+                vec![("instance_type", v.get("instance_type").clone())],
+            );
+            inv.add(
+                "aws_autoscaling_group",
+                "this",
+                Key::None,
+                vec![
+                    ("min_size", v.get("min_size").clone()),
+                    ("max_size", v.get("max_size").clone()),
+                ],
+            );
+            inv.add(
+                "aws_ecs_capacity_provider",
+                "this",
+                Key::None,
+                vec![("name", json!(format!("cp-{name}")))],
+            );
+        }
     }
     // The first environment of an account creates the repositories, "<app>/<key>".
     let namespace = shape["repository_namespace"].as_str().unwrap_or_default();
@@ -891,7 +892,10 @@ fn ecs_clusters(shape: &Value, v: &Vars, inv: &mut Inv) {
             "aws_ecs_cluster",
             vec![
                 ("name", json!(aws_name)),
-                ("setting.containerInsights", cl["container_insights"].clone()),
+                (
+                    "setting.containerInsights",
+                    cl["container_insights"].clone(),
+                ),
             ],
         );
         let provider = if ec2 {
@@ -945,6 +949,47 @@ fn ecs_clusters(shape: &Value, v: &Vars, inv: &mut Inv) {
             );
         }
         inv.add("aws_iam_instance_profile", "instance", Key::None, vec![]);
+    }
+}
+
+/// The servers: role, instance profile, launch template and group of one each.
+fn servers(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    let sizes = v.get("servers");
+    for (k, s) in items(&shape["servers"]) {
+        inv.add("aws_iam_role", "this", Key::Str(k), vec![]);
+        inv.add("aws_iam_role_policy_attachment", "ssm", Key::Str(k), vec![]);
+        if s["file_systems"].as_array().is_some_and(|f| !f.is_empty()) {
+            inv.add("aws_iam_role_policy", "this", Key::Str(k), vec![]);
+        }
+        inv.add(
+            "aws_iam_instance_profile",
+            "this",
+            Key::Str(k),
+            vec![("name", json!(format!("{name}-{k}-server")))],
+        );
+        inv.add(
+            "aws_launch_template",
+            "this",
+            Key::Str(k),
+            vec![
+                ("name", json!(format!("{name}-{k}"))),
+                ("instance_type", sizes[k.as_str()]["instance_type"].clone()),
+                (
+                    "block_device_mappings.ebs.volume_size",
+                    sizes[k.as_str()]["volume_size"].clone(),
+                ),
+            ],
+        );
+        inv.add(
+            "aws_autoscaling_group",
+            "this",
+            Key::Str(k),
+            vec![
+                ("name", json!(format!("{name}-{k}"))),
+                ("target_group_arns", s["target_groups"].clone()),
+            ],
+        );
     }
 }
 

@@ -24,3 +24,8 @@ output "database_endpoints" {
   description = "Writer endpoints of the Aurora clusters, by database"
   value       = module.aurora.endpoints
 }
+
+output "server_autoscaling_group_names" {
+  description = "Auto Scaling groups of the servers, by server"
+  value       = module.servers.autoscaling_group_names
+}

@@ -58,6 +58,7 @@ module "alb" {
   target_group_names = {
     "magento.public" = "magento-prod-magento-public-1868"
     "admin.public"   = "magento-prod-admin-public-1868"
+    "jenkins.public" = "magento-prod-jenkins-public-1835"
   }
   certificate_arns = {
     public = "arn:aws:acm:us-east-1:222222222222:certificate/11111111-1111-1111-1111-111111111111"
@@ -257,4 +258,20 @@ module "bastion" {
   subnet_ids                  = module.network.public_subnet_ids
   associate_public_ip_address = true
   security_group_id           = module.security.security_group_ids["bastion"]
+}
+
+module "servers" {
+  source = "../../modules/servers"
+
+  name = "magento-prod"
+  servers = {
+    jenkins = {
+      instance_type = "t3.large"
+      volume_size   = 100
+    }
+  }
+
+  private_subnet_ids = module.network.private_subnet_ids
+  security_group_ids = module.security.security_group_ids
+  target_group_arns  = module.alb.target_group_arns
 }

@@ -43,6 +43,10 @@ locals {
       name        = "bastion"
       description = "Bastion host"
     }
+    "server.jenkins" = {
+      name        = "srv-jenkins"
+      description = "Server jenkins"
+    }
   }
 
   # One entry per rule of a security group: `peer` names another security group of this module,
@@ -168,6 +172,16 @@ locals {
       to_port        = 2049
       description    = "NFS from service.magento"
     }
+    "load_balancer.public:egress:server.jenkins:tcp:8080" = {
+      security_group = "load_balancer.public"
+      direction      = "egress"
+      peer           = "server.jenkins"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 8080
+      to_port        = 8080
+      description    = "traffic and health checks to server.jenkins"
+    }
     "load_balancer.public:egress:service.admin:tcp:service-port" = {
       security_group = "load_balancer.public"
       direction      = "egress"
@@ -207,6 +221,26 @@ locals {
       from_port      = 80
       to_port        = 80
       description    = "HTTP redirect to HTTPS from ingress CIDRs"
+    }
+    "server.jenkins:egress:anywhere:tcp:443" = {
+      security_group = "server.jenkins"
+      direction      = "egress"
+      peer           = null
+      cidr_list      = "anywhere"
+      protocol       = "tcp"
+      from_port      = 443
+      to_port        = 443
+      description    = "HTTPS for Session Manager, AWS APIs and updates to internet"
+    }
+    "server.jenkins:ingress:load_balancer.public:tcp:8080" = {
+      security_group = "server.jenkins"
+      direction      = "ingress"
+      peer           = "load_balancer.public"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 8080
+      to_port        = 8080
+      description    = "traffic and health checks from load_balancer.public"
     }
     "service.admin:egress:anywhere:tcp:443" = {
       security_group = "service.admin"
