@@ -152,7 +152,8 @@ app "magento" {
     deletion_protection   = true
   }
 
-  # Magento's cache backend.
+  # Magento's cache backend. MageCloudKit offers Memcached as an option: engine = "memcached",
+  # version = "1.6.22" (docs/blueprint.md, cache).
   cache "cache" {
     engine    = "redis"
     version   = "7.1"

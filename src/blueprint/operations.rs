@@ -426,7 +426,18 @@ pub fn check_clusters(app: &App, envs: &[Environment], d: &mut Diagnostics) {
             );
         }
     }
-    for c in app.clusters.iter().filter(|_| app.multi_cluster()) {
+    // A cluster no service runs on, once every service names a cluster that exists.
+    let all_named = app.services.iter().all(|s| {
+        s.ops
+            .cluster
+            .as_ref()
+            .is_some_and(|(n, _)| names.contains(&n.as_str()))
+    });
+    for c in app
+        .clusters
+        .iter()
+        .filter(|_| app.multi_cluster() && all_named)
+    {
         let runs = app
             .services
             .iter()
