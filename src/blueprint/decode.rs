@@ -373,6 +373,7 @@ fn load_balancer(r: &mut Reader, lb: &mut LoadBalancer, d: &mut Diagnostics) {
     }
     r.set_bool("redirect_http", &mut lb.redirect_http, d);
     r.set_bool("deletion_protection", &mut lb.deletion_protection, d);
+    super::operations::access_logs(r, lb, d);
     for (name, pos, b) in r.labeled("listener", d) {
         let mut l = Listener {
             name: name.clone(),
@@ -1254,7 +1255,12 @@ const ENV_APP: &[&str] = &[
 ];
 const ENV_NETWORK: &[&str] = &["cidr", "azs", "nat", "flow_logs", "endpoints"];
 const ENV_CLUSTER: &[&str] = &["instance_type", "min_size", "max_size", "capacity"];
-const ENV_LB: &[&str] = &["certificate", "ingress_cidrs", "deletion_protection"];
+const ENV_LB: &[&str] = &[
+    "certificate",
+    "ingress_cidrs",
+    "deletion_protection",
+    "access_logs",
+];
 const ENV_SERVICE: &[&str] = &["desired_count", "cpu", "memory", "image_tag", "autoscaling"];
 const ENV_DATABASE: &[&str] = &[
     "instances",

@@ -732,3 +732,47 @@ pub fn check_servers(app: &App, d: &mut Diagnostics) {
         check_egress(&s.egress, d);
     }
 }
+
+/// `access_logs { bucket prefix }` of a load balancer (an environment may name its own).
+pub fn access_logs(r: &mut Reader, lb: &mut LoadBalancer, d: &mut Diagnostics) {
+    let Some(b) = r.single("access_logs", d) else {
+        return;
+    };
+    let mut ar = Reader::new(b, "access_logs", d);
+    let mut logs = AccessLogs {
+        pos: b.pos,
+        ..AccessLogs::default()
+    };
+    if let Some((v, p)) = ar.required("bucket", d).and(ar.string("bucket", d)) {
+        if !super::decode::valid_bucket(&v) {
+            d.error(
+                p,
+                format!(
+                    "`bucket` \"{}\" is not an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
+                    crate::diag::escape(&v)
+                ),
+            );
+        }
+        logs.bucket = v;
+    }
+    if let Some((v, p)) = ar.string("prefix", d) {
+        let ok = !v.starts_with('/')
+            && !v.ends_with('/')
+            && !v.contains("AWSLogs")
+            && v.len() <= 200
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/!-_.*'()".contains(c));
+        if !ok {
+            d.error(
+                p,
+                format!(
+                    "`prefix` \"{}\" is an S3 key prefix such as \"alb\": no leading or trailing \"/\", no \"AWSLogs\", letters, digits and / ! - _ . * ' ( ) only",
+                    crate::diag::escape(&v)
+                ),
+            );
+        }
+        logs.prefix = Some(v);
+    }
+    ar.finish(d);
+    lb.access_logs = Some(logs);
+}

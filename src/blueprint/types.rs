@@ -119,6 +119,15 @@ pub struct LoadBalancer {
     pub redirect_http: bool,
     pub deletion_protection: bool,
     pub listeners: Vec<Listener>,
+    /// `access_logs { bucket prefix }`: where the load balancer writes its access logs.
+    pub access_logs: Option<AccessLogs>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AccessLogs {
+    pub pos: Pos,
+    pub bucket: String,
+    pub prefix: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

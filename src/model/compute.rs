@@ -664,6 +664,7 @@ impl ModuleBuilder for Alb {
             }
         }
         json!({
+            "access_logs": app.load_balancers.iter().any(|l| l.access_logs.is_some()),
             "load_balancers": lbs,
             "redirect_http": app.load_balancers.iter().any(|l| l.redirect_http),
             "listeners": listeners,
@@ -734,6 +735,21 @@ impl ModuleBuilder for Alb {
             .arg("target_group_names", Hv::lit(tg_names));
         if !certs.is_empty() {
             call = call.arg("certificate_arns", Hv::lit(certs));
+        }
+        let logs: Map<String, Value> = e
+            .load_balancers
+            .iter()
+            .filter_map(|lb| {
+                lb.access_logs.as_ref().map(|a| {
+                    (
+                        lb.name.clone(),
+                        json!({"bucket": a.bucket, "prefix": a.prefix}),
+                    )
+                })
+            })
+            .collect();
+        if !logs.is_empty() {
+            call = call.arg("load_balancer_access_logs", Hv::lit(logs));
         }
         call.arg(
             "deletion_protection",
