@@ -196,6 +196,9 @@ app "magento" {
     private_record "redis-session" {
       target = "cache.session"
     }
+    private_record "jenkins" {
+      target = "server.jenkins"
+    }
   }
 
   # The Jenkins server role: builds the php-fpm image and deploys it. JENKINS_HOME lives on the

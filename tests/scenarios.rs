@@ -420,8 +420,8 @@ fn seed_magento() {
             .filter(|r| r["type"] == "CNAME")
             .count();
         assert_eq!(
-            cnames, 4,
-            "{env}: db, media.efs, redis-cache and redis-session"
+            cnames, 5,
+            "{env}: db, media.efs, redis-cache, redis-session and jenkins"
         );
         assert_eq!(
             p.count("aws_autoscaling_group"),

@@ -776,3 +776,19 @@ pub fn access_logs(r: &mut Reader, lb: &mut LoadBalancer, d: &mut Diagnostics) {
     ar.finish(d);
     lb.access_logs = Some(logs);
 }
+
+/// A DNS record to a server points to the load balancer of its route: the server needs one.
+pub fn check_server_target(app: &App, r: &Ref, d: &mut Diagnostics) {
+    if r.kind == "server"
+        && let Some(s) = app.server(&r.name)
+        && s.routes.is_empty()
+    {
+        d.error(
+            r.pos,
+            format!(
+                "server \"{}\" has no route: a record to a server points to the load balancer of its route, since its instance (and address) changes when it is replaced",
+                s.name
+            ),
+        );
+    }
+}

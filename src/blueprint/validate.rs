@@ -547,7 +547,8 @@ fn check_data(app: &App, d: &mut Diagnostics) {
     }
     if let Some(dns) = &app.dns {
         for r in &dns.records {
-            check_ref(app, &r.target, &["load_balancer"], d);
+            check_ref(app, &r.target, &["load_balancer", "server"], d);
+            super::operations::check_server_target(app, &r.target, d);
             check_dns_name(&r.name, r.pos, d);
         }
         if !dns.records.is_empty() && dns.zone_id.is_none() {
@@ -560,9 +561,16 @@ fn check_data(app: &App, d: &mut Diagnostics) {
             check_ref(
                 app,
                 &r.target,
-                &["database", "cache", "file_system", "load_balancer"],
+                &[
+                    "database",
+                    "cache",
+                    "file_system",
+                    "load_balancer",
+                    "server",
+                ],
                 d,
             );
+            super::operations::check_server_target(app, &r.target, d);
             check_dns_name(&r.name, r.pos, d);
         }
         if !dns.private_records.is_empty() && dns.private_zone.is_none() {

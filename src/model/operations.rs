@@ -149,3 +149,18 @@ pub fn cluster_moves(app: &App) -> Vec<String> {
     }
     out
 }
+
+/// What a DNS record points to: a server's record points to the load balancer of its first
+/// route (its instance is replaced when it fails, so it has no stable address of its own).
+pub fn dns_target(app: &App, r: &crate::blueprint::Ref) -> crate::blueprint::Ref {
+    if r.kind == "server"
+        && let Some(route) = app.server(&r.name).and_then(|s| s.routes.first())
+    {
+        return crate::blueprint::Ref {
+            kind: "load_balancer".into(),
+            name: route.load_balancer.clone(),
+            pos: r.pos,
+        };
+    }
+    r.clone()
+}

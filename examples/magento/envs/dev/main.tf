@@ -247,6 +247,7 @@ module "dns" {
     "media.efs"     = module.efs.dns_names["media"]
     "redis-cache"   = module.elasticache.endpoints["cache"]
     "redis-session" = module.elasticache.endpoints["session"]
+    jenkins         = module.alb.dns_names["public"]
   }
 }
 
