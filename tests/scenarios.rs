@@ -362,8 +362,8 @@ fn seed_accurate_video() {
         let p = r.env(env);
         assert_eq!(
             ingress_with_ports(p, 5699, 5702).len(),
-            2,
-            "{env}: Hazelcast both ways"
+            3,
+            "{env}: Hazelcast both ways, and among the adapter's own tasks"
         );
         let pg = ingress_with_ports(p, 5432, 5432);
         assert_eq!(pg.len(), 1, "{env}: PostgreSQL from adapter only: {pg:?}");
@@ -425,8 +425,8 @@ fn seed_magento() {
         );
         assert_eq!(
             p.count("aws_autoscaling_group"),
-            3,
-            "{env}: container instances of two clusters and the bastion"
+            4,
+            "{env}: container instances of two clusters, the bastion and Jenkins"
         );
         assert!(p.has("module.ecs.aws_ecs_task_definition.this[\"magento\"]"));
     }
