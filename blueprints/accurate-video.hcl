@@ -106,6 +106,13 @@ app "accurate-video" {
     both_ways = true
   }
 
+  # Hazelcast among the adapter's own tasks, when it runs more than one.
+  allow {
+    from  = "service.adapter"
+    to    = "service.adapter"
+    ports = "5699-5702"
+  }
+
   database "main" {
     engine                = "aurora-postgresql"
     version               = "16.4"

@@ -1,5 +1,6 @@
 # MageCloudKit for Magento 2 (seed 003): ECS on EC2 across three AZs with public, private and data
-# subnets; one task of nginx + php-fpm (+ blackfire); Aurora MySQL, two Redis groups, EFS media.
+# subnets; one task of nginx + php-fpm (+ blackfire) on the App Cluster and the Admin Panel on a
+# cluster of its own; a Jenkins server; Aurora MySQL, two Redis groups, EFS media.
 
 app "magento" {
   description = "Magento 2 on MageCloudKit: ECS on EC2, Aurora MySQL, Redis and EFS"
@@ -18,13 +19,21 @@ app "magento" {
   }
 
   # The App Cluster: ECS-optimized Amazon Linux instances in the private subnets.
-  cluster {
+  cluster "app" {
     capacity           = "ec2"
     container_insights = true
     instance_type      = "m6i.xlarge"
     min_size           = 3
     max_size           = 9
     network_mode       = "awsvpc"
+  }
+
+  # The Magento Admin Panel runs on a separate, smaller group of App Servers.
+  cluster "admin" {
+    capacity      = "ec2"
+    instance_type = "t3.large"
+    min_size      = 1
+    max_size      = 2
   }
 
   load_balancer "public" {
@@ -41,6 +50,7 @@ app "magento" {
 
   # The default App: nginx serves static assets and proxies PHP to php-fpm on localhost:9000.
   service "magento" {
+    cluster       = "app"
     cpu           = 2048
     memory        = 4096
     desired_count = 3
@@ -93,6 +103,45 @@ app "magento" {
     }
   }
 
+  # The Admin Panel: the same nginx + php-fpm task, on the admin cluster, at its own host name.
+  service "admin" {
+    cluster       = "admin"
+    cpu           = 1024
+    memory        = 2048
+    desired_count = 1
+    health_check  = "/health_check.php"
+    uses          = ["database.main", "cache.cache", "cache.session", "file_system.media"]
+
+    container "nginx" {
+      image = "nginx:1.27-alpine"
+      port  = 80
+      environment = {
+        FPM_HOST = "127.0.0.1"
+        FPM_PORT = "9000"
+      }
+    }
+
+    container "php-fpm" {
+      repository = true
+      environment = {
+        MAGE_MODE        = "production"
+        PHP_MEMORY_LIMIT = "2G"
+      }
+    }
+
+    route {
+      load_balancer = "public"
+      listener      = "https"
+      hosts         = ["admin.shop.example.com"]
+    }
+
+    mount {
+      file_system  = "media"
+      access_point = "media"
+      path         = "/var/www/html/pub/media"
+    }
+  }
+
   database "main" {
     engine                = "aurora-mysql"
     version               = "8.0.mysql_aurora.3.08.0"
@@ -103,7 +152,8 @@ app "magento" {
     deletion_protection   = true
   }
 
-  # Magento's cache backend.
+  # Magento's cache backend. MageCloudKit offers Memcached as an option: engine = "memcached",
+  # version = "1.6.22" (docs/blueprint.md, cache).
   cache "cache" {
     engine    = "redis"
     version   = "7.1"
@@ -146,6 +196,27 @@ app "magento" {
     private_record "redis-session" {
       target = "cache.session"
     }
+    private_record "jenkins" {
+      target = "server.jenkins"
+    }
+  }
+
+  # The Jenkins server role: builds the php-fpm image and deploys it. JENKINS_HOME lives on the
+  # encrypted root volume; an instance refresh (a new image or instance type) starts it afresh.
+  server "jenkins" {
+    instance_type = "t3.large"
+    image         = "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    subnets       = "private"
+    volume_size   = 100
+    port          = 8080
+    health_check  = "/login"
+    user_data     = "#!/bin/bash\ndnf install -y java-17-amazon-corretto-headless git docker\ncurl -fsSLo /etc/yum.repos.d/jenkins.repo https://pkg.jenkins.io/redhat-stable/jenkins.repo\nrpm --import https://pkg.jenkins.io/redhat-stable/jenkins.io-2023.key\ndnf install -y jenkins\nsystemctl enable --now docker jenkins\n"
+
+    route {
+      load_balancer = "public"
+      listener      = "https"
+      hosts         = ["ci.shop.example.com"]
+    }
   }
 
   bastion {
@@ -158,10 +229,13 @@ app "magento" {
     network {
       nat = "single"
     }
-    cluster {
+    cluster "app" {
       instance_type = "t3.xlarge"
       min_size      = 1
       max_size      = 3
+    }
+    cluster "admin" {
+      instance_type = "t3.medium"
     }
     service "magento" {
       desired_count = 1

@@ -117,6 +117,15 @@ app "websight" {
       MONGO_INITDB_ROOT_PASSWORD = "ssm:/websight/mongo-password"
     }
     uses = ["file_system.storage"]
+    # mongod refuses to start on a data directory another mongod holds: a deployment stops the
+    # old task before it starts the new one, and the new one is healthy once mongod answers.
+    health_command = ["CMD-SHELL", "mongosh --quiet --eval 'db.adminCommand(\"ping\").ok' || exit 1"]
+    stop_timeout   = 60
+
+    deployment {
+      min_healthy_percent = 0
+      max_percent         = 100
+    }
 
     mount {
       file_system  = "storage"

@@ -10,7 +10,7 @@ use std::path::Path;
 pub const PRESETS: &[(&str, &str, &str)] = &[
     (
         "websight",
-        "WebSight CMS on Fargate: nginx, cms and mongo, EFS, HTTPS on 443 and 8443",
+        "WebSight CMS on Fargate: nginx, cms and mongo (stop-before-start on EFS), HTTPS 443 and 8443",
         include_str!("../blueprints/websight.hcl"),
     ),
     (
@@ -20,12 +20,12 @@ pub const PRESETS: &[(&str, &str, &str)] = &[
     ),
     (
         "accurate-video",
-        "Accurate Video: four services, PostgreSQL, Hazelcast between jobs and adapter",
+        "Accurate Video: four services, PostgreSQL, Hazelcast between and within jobs and adapter",
         include_str!("../blueprints/accurate-video.hcl"),
     ),
     (
         "magento",
-        "MageCloudKit for Magento: EC2 cluster, Aurora MySQL, two Redis, EFS, bastion",
+        "MageCloudKit for Magento: app and admin EC2 clusters, Jenkins, Aurora MySQL, two Redis, EFS",
         include_str!("../blueprints/magento.hcl"),
     ),
     (

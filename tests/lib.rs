@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod commands;
+mod compute;
 mod day2;
 mod day2_access;
 mod hardening;

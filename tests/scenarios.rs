@@ -362,8 +362,8 @@ fn seed_accurate_video() {
         let p = r.env(env);
         assert_eq!(
             ingress_with_ports(p, 5699, 5702).len(),
-            2,
-            "{env}: Hazelcast both ways"
+            3,
+            "{env}: Hazelcast both ways, and among the adapter's own tasks"
         );
         let pg = ingress_with_ports(p, 5432, 5432);
         assert_eq!(pg.len(), 1, "{env}: PostgreSQL from adapter only: {pg:?}");
@@ -406,9 +406,10 @@ fn seed_magento() {
         assert_eq!(values(p, "aws_rds_cluster")[0]["engine"], "aurora-mysql");
         assert_eq!(
             p.count("aws_ecs_capacity_provider"),
-            1,
-            "{env}: EC2 capacity"
+            2,
+            "{env}: EC2 capacity of the app and admin clusters"
         );
+        assert!(p.has("module.ecs.aws_ecs_cluster.this[\"admin\"]"), "{env}");
         assert_eq!(
             p.count("aws_subnet"),
             9,
@@ -419,13 +420,13 @@ fn seed_magento() {
             .filter(|r| r["type"] == "CNAME")
             .count();
         assert_eq!(
-            cnames, 4,
-            "{env}: db, media.efs, redis-cache and redis-session"
+            cnames, 5,
+            "{env}: db, media.efs, redis-cache, redis-session and jenkins"
         );
         assert_eq!(
             p.count("aws_autoscaling_group"),
-            2,
-            "{env}: container instances and the bastion"
+            4,
+            "{env}: container instances of two clusters, the bastion and Jenkins"
         );
         assert!(p.has("module.ecs.aws_ecs_task_definition.this[\"magento\"]"));
     }

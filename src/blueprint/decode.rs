@@ -35,6 +35,7 @@ pub const REF_KINDS: &[&str] = &[
     "file_system",
     "load_balancer",
     "bastion",
+    "server",
 ];
 
 /// Decodes the top level: exactly one `app` block.
@@ -102,6 +103,7 @@ pub fn decode_tainted(
         }
         app.templates = Some((path, p));
     }
+    app.log_retention = super::operations::log_retention(&mut r, d);
 
     match r.single("network", d) {
         Some(b) => {
@@ -132,13 +134,7 @@ pub fn decode_tainted(
         network_mode: "awsvpc".into(),
         ..Cluster::default()
     };
-    if let Some(b) = r.single("cluster", d) {
-        {
-            let mut rr = Reader::new(b, "cluster", d);
-            cluster(&mut rr, &mut app.cluster, d);
-            rr.finish(d);
-        }
-    }
+    super::operations::clusters(&mut r, &mut app, cluster, d);
     for (lb_name, lb_pos, b) in r.labeled("load_balancer", d) {
         let before = d.len();
         let mut lb = LoadBalancer {
@@ -264,6 +260,7 @@ pub fn decode_tainted(
         }
         app.bastion = Some(bastion);
     }
+    super::operations::servers(&mut r, &mut app, route, &mut tainted, d);
     if let Some(b) = r.single("state", d) {
         let mut st = State {
             pos: b.pos,
@@ -573,6 +570,7 @@ fn load_balancer(r: &mut Reader, lb: &mut LoadBalancer, d: &mut Diagnostics) {
     }
     r.set_bool("redirect_http", &mut lb.redirect_http, d);
     r.set_bool("deletion_protection", &mut lb.deletion_protection, d);
+    super::operations::access_logs(r, lb, d);
     for (name, pos, b) in r.labeled("listener", d) {
         let mut l = Listener {
             name: name.clone(),
@@ -646,7 +644,11 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
     }
 
     // Single-container form: container attributes directly on the service.
-    let direct = r.is_override() || CONTAINER_ATTRS.iter().any(|k| has_attr(r, k));
+    let direct = r.is_override()
+        || CONTAINER_ATTRS
+            .iter()
+            .chain(super::operations::CONTAINER_OPS_ATTRS)
+            .any(|k| has_attr(r, k));
     // An environment's `container` blocks override secrets only (service_secrets_override).
     let blocks = if r.is_override() {
         Vec::new()
@@ -711,33 +713,7 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
     }
 
     for b in r.blocks("route", d) {
-        let mut rr = Reader::new(b, "route", d);
-        let mut route = Route {
-            pos: b.pos,
-            ..Route::default()
-        };
-        if let Some((v, p)) = rr
-            .required("load_balancer", d)
-            .and(rr.string("load_balancer", d))
-        {
-            route.load_balancer = v.strip_prefix("load_balancer.").unwrap_or(&v).to_string();
-            route.load_balancer_pos = p;
-        }
-        if let Some((v, p)) = rr.required("listener", d).and(rr.string("listener", d)) {
-            route.listener = v;
-            route.listener_pos = p;
-        }
-        if let Some((v, _)) = rr.string_list("hosts", d) {
-            route.hosts_pos = v.iter().map(|x| x.1).collect();
-            route.hosts = v.into_iter().map(|x| x.0).collect();
-        }
-        if let Some((v, _)) = rr.string_list("paths", d) {
-            route.paths_pos = v.iter().map(|x| x.1).collect();
-            route.paths = v.into_iter().map(|x| x.0).collect();
-        }
-        route.priority = rr.opt_int("priority", 1, 50000, d).map(|v| v as u32);
-        rr.finish(d);
-        s.routes.push(route);
+        s.routes.push(route(b, d));
     }
     for b in r.blocks("mount", d) {
         let mut mr = Reader::new(b, "mount", d);
@@ -828,6 +804,38 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
         ar.finish(d);
         s.autoscaling = Some(a);
     }
+    super::operations::service_ops(r, s, d);
+}
+
+/// A `route { load_balancer listener hosts paths priority }` block of a service or server.
+pub fn route(b: &BlockNode, d: &mut Diagnostics) -> Route {
+    let mut rr = Reader::new(b, "route", d);
+    let mut route = Route {
+        pos: b.pos,
+        ..Route::default()
+    };
+    if let Some((v, p)) = rr
+        .required("load_balancer", d)
+        .and(rr.string("load_balancer", d))
+    {
+        route.load_balancer = v.strip_prefix("load_balancer.").unwrap_or(&v).to_string();
+        route.load_balancer_pos = p;
+    }
+    if let Some((v, p)) = rr.required("listener", d).and(rr.string("listener", d)) {
+        route.listener = v;
+        route.listener_pos = p;
+    }
+    if let Some((v, _)) = rr.string_list("hosts", d) {
+        route.hosts_pos = v.iter().map(|x| x.1).collect();
+        route.hosts = v.into_iter().map(|x| x.0).collect();
+    }
+    if let Some((v, _)) = rr.string_list("paths", d) {
+        route.paths_pos = v.iter().map(|x| x.1).collect();
+        route.paths = v.into_iter().map(|x| x.0).collect();
+    }
+    route.priority = rr.opt_int("priority", 1, 50000, d).map(|v| v as u32);
+    rr.finish(d);
+    route
 }
 
 /// `execution_role` and `task_role`: existing IAM roles the service's tasks use instead of
@@ -991,6 +999,7 @@ fn container(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
         &mut c.read_only_root_filesystem,
         d,
     );
+    super::operations::container_ops(r, c, d);
     if !r.is_override() && c.image.is_none() && !c.repository {
         d.error(
             c.pos,
@@ -1549,7 +1558,12 @@ const ENV_APP: &[&str] = &[
 ];
 const ENV_NETWORK: &[&str] = &["cidr", "azs", "nat", "flow_logs", "endpoints", "existing"];
 const ENV_CLUSTER: &[&str] = &["instance_type", "min_size", "max_size", "capacity"];
-const ENV_LB: &[&str] = &["certificate", "ingress_cidrs", "deletion_protection"];
+const ENV_LB: &[&str] = &[
+    "certificate",
+    "ingress_cidrs",
+    "deletion_protection",
+    "access_logs",
+];
 const ENV_SERVICE: &[&str] = &[
     "desired_count",
     "cpu",
@@ -1646,16 +1660,7 @@ fn environment(
         network(&mut nr, &mut app.network, d);
         nr.finish(d);
     }
-    if let Some(cb) = r.single("cluster", d) {
-        let mut cr = Reader::overriding(
-            cb,
-            format!("environment \"{name}\" cluster"),
-            ENV_CLUSTER,
-            d,
-        );
-        cluster(&mut cr, &mut app.cluster, d);
-        cr.finish(d);
-    }
+    super::operations::env_clusters(&mut r, &mut app, &name, ENV_CLUSTER, cluster, d);
     macro_rules! overrides {
         ($ident:literal, $list:expr, $allowed:expr, $f:expr) => {
             for (part, ppos, pb) in r.labeled($ident, d) {

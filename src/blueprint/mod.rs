@@ -1,6 +1,7 @@
 //! The blueprint language: parsing with positions, typed decoding, and validation.
 
 pub mod decode;
+pub mod operations;
 pub mod reader;
 pub mod syntax;
 pub mod types;

@@ -36,7 +36,10 @@ pub struct App {
     /// Where each tag key is written (for an environment's copy, its own keys' positions).
     pub tag_pos: BTreeMap<String, Pos>,
     pub network: Network,
+    /// The first of `clusters`: the only one of most apps.
     pub cluster: Cluster,
+    /// Every ECS cluster (`cluster` blocks), in blueprint order; at least one.
+    pub clusters: Vec<Cluster>,
     pub load_balancers: Vec<LoadBalancer>,
     pub services: Vec<Service>,
     pub allows: Vec<Allow>,
@@ -45,6 +48,8 @@ pub struct App {
     pub file_systems: Vec<FileSystem>,
     pub dns: Option<Dns>,
     pub bastion: Option<Bastion>,
+    /// Plain EC2 instances in self-healing groups of one (`server "<name>"`).
+    pub servers: Vec<Server>,
     /// Customer-managed KMS key for encryption at rest (`kms_key = true`).
     pub kms_key: bool,
     /// Where each environment keeps its Terraform state (`state { ... }`); `None` leaves the
@@ -55,6 +60,9 @@ pub struct App {
     /// A template overlay folder (`templates = "path"`, relative to the blueprint file), with
     /// its position.
     pub templates: Option<(String, Pos)>,
+    /// Days CloudWatch Logs keeps the app's logs (`log_retention`, default 365), with its
+    /// position when written.
+    pub log_retention: Option<(u32, Pos)>,
 }
 
 /// Remote state in S3: the bucket and its region. The key is always
@@ -107,6 +115,8 @@ pub struct ExistingNetwork {
 
 #[derive(Debug, Clone, Default)]
 pub struct Cluster {
+    /// `main` for the unlabeled `cluster` block (and for the default cluster).
+    pub name: String,
     pub pos: Pos,
     pub capacity: String,
     pub capacity_pos: Pos,
@@ -130,6 +140,15 @@ pub struct LoadBalancer {
     pub redirect_http: bool,
     pub deletion_protection: bool,
     pub listeners: Vec<Listener>,
+    /// `access_logs { bucket prefix }`: where the load balancer writes its access logs.
+    pub access_logs: Option<AccessLogs>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AccessLogs {
+    pub pos: Pos,
+    pub bucket: String,
+    pub prefix: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -183,6 +202,51 @@ pub struct Service {
     pub execution_role: Option<(String, Pos)>,
     /// `task_role`: an existing task role (ARN) used instead of one of ours.
     pub task_role: Option<(String, Pos)>,
+    /// Compute and operations settings of v1.1: the cluster it runs on, deployment
+    /// percentages, log retention and egress beyond 443.
+    pub ops: ServiceOps,
+}
+
+/// A service's cluster, deployment, log retention and egress settings.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceOps {
+    /// `cluster = "<name>"`, with its position; `None` runs on the only cluster.
+    pub cluster: Option<(String, Pos)>,
+    pub deployment: Option<Deployment>,
+    /// Days CloudWatch Logs keeps the service's logs; `None` takes the app's default.
+    pub log_retention: Option<(u32, Pos)>,
+    pub egress: Vec<Egress>,
+}
+
+/// `deployment { min_healthy_percent max_percent grace_period }` of a service.
+#[derive(Debug, Clone, Default)]
+pub struct Deployment {
+    pub pos: Pos,
+    pub min_healthy_percent: u32,
+    pub max_percent: u32,
+    pub grace_period: Option<u32>,
+    pub grace_period_pos: Pos,
+}
+
+/// `egress { ports cidrs description }`: outbound TCP to CIDR blocks beyond the default 443.
+#[derive(Debug, Clone, Default)]
+pub struct Egress {
+    pub pos: Pos,
+    pub from_port: u16,
+    pub to_port: u16,
+    pub cidrs: Vec<String>,
+    pub cidrs_pos: Pos,
+    pub description: Option<String>,
+}
+
+impl Egress {
+    pub fn ports(&self) -> String {
+        if self.from_port == self.to_port {
+            self.from_port.to_string()
+        } else {
+            format!("{}-{}", self.from_port, self.to_port)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -206,6 +270,18 @@ pub struct Container {
     pub secrets: BTreeMap<String, Secret>,
     pub essential: bool,
     pub read_only_root_filesystem: bool,
+    /// Container-level operations of v1.1: health command, stop timeout, start order.
+    pub ops: ContainerOps,
+}
+
+/// `health_command`, `stop_timeout` and `depends_on` of a container.
+#[derive(Debug, Clone, Default)]
+pub struct ContainerOps {
+    pub health_command: Option<(Vec<String>, Pos)>,
+    pub stop_timeout: Option<u32>,
+    /// `depends_on = { <container> = "START" | "COMPLETE" | "SUCCESS" | "HEALTHY" }`, with
+    /// the position of each entry.
+    pub depends_on: Vec<(String, String, Pos)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -350,6 +426,18 @@ pub struct Bastion {
 }
 
 impl App {
+    /// Whether the app has several clusters (and the ecs module keys its clusters by name).
+    pub fn multi_cluster(&self) -> bool {
+        self.clusters.len() > 1
+    }
+    /// The cluster a service runs on: the one it names, or the first.
+    pub fn service_cluster(&self, s: &Service) -> &Cluster {
+        s.ops
+            .cluster
+            .as_ref()
+            .and_then(|(n, _)| self.clusters.iter().find(|c| &c.name == n))
+            .unwrap_or(&self.cluster)
+    }
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)
     }
@@ -374,5 +462,34 @@ impl Service {
     }
     pub fn port(&self) -> Option<u16> {
         self.port_container().and_then(|c| c.port)
+    }
+}
+
+/// `server "<name>"`: one EC2 instance in an Auto Scaling group of one, reached with Session
+/// Manager, optionally routed from a load balancer.
+#[derive(Debug, Clone, Default)]
+pub struct Server {
+    pub name: String,
+    pub pos: Pos,
+    pub instance_type: String,
+    /// `ssm:/aws/service/...` (a public SSM parameter EC2 resolves at launch) or `ami-...`.
+    pub image: String,
+    pub image_pos: Pos,
+    /// `private` or `public`.
+    pub subnets: String,
+    /// GiB of the encrypted gp3 root volume.
+    pub volume_size: u32,
+    pub port: Option<u16>,
+    pub port_pos: Pos,
+    pub health_check: String,
+    pub user_data: Option<String>,
+    pub uses: Vec<Ref>,
+    pub routes: Vec<Route>,
+    pub egress: Vec<Egress>,
+}
+
+impl App {
+    pub fn server(&self, name: &str) -> Option<&Server> {
+        self.servers.iter().find(|s| s.name == name)
     }
 }

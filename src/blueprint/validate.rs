@@ -75,6 +75,9 @@ pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     }
     check_services(app, d);
     check_allows(app, d);
+    super::operations::check_operations(app, d);
+    super::operations::check_clusters(app, envs, d);
+    super::operations::check_servers(app, d);
     check_data(app, d);
     check_derived(app, envs, d);
     for env in envs {
@@ -379,6 +382,7 @@ pub fn check_ref(app: &App, r: &Ref, kinds: &[&str], d: &mut Diagnostics) -> boo
         "cache" => known(&app.caches, |x| &x.name),
         "file_system" => known(&app.file_systems, |x| &x.name),
         "load_balancer" => known(&app.load_balancers, |x| &x.name),
+        "server" => known(&app.servers, |x| &x.name),
         "bastion" => {
             return app.bastion.is_some() || {
                 d.error(
@@ -530,7 +534,21 @@ fn check_services(app: &App, d: &mut Diagnostics) {
             let _ = i;
         }
         for u in &s.uses {
-            check_ref(app, u, &["database", "cache", "file_system", "service"], d);
+            check_ref(
+                app,
+                u,
+                &["database", "cache", "file_system", "service", "server"],
+                d,
+            );
+            if u.kind == "server" && app.server(&u.name).is_some_and(|t| t.port.is_none()) {
+                d.error(
+                    u.pos,
+                    format!(
+                        "server \"{}\" has no `port` to be reached on; give it one",
+                        u.name
+                    ),
+                );
+            }
             if u.kind == "service" && u.name == s.name {
                 d.error(u.pos, "a service does not need to `use` itself");
             }
@@ -612,21 +630,32 @@ fn is_default_target(app: &App, service: &str) -> bool {
 
 fn check_allows(app: &App, d: &mut Diagnostics) {
     for a in &app.allows {
-        let ok_from = a.from.kind.is_empty() || check_ref(app, &a.from, &["service", "bastion"], d);
+        let ok_from =
+            a.from.kind.is_empty() || check_ref(app, &a.from, &["service", "server", "bastion"], d);
         let ok_to = a.to.kind.is_empty()
             || check_ref(
                 app,
                 &a.to,
-                &["service", "database", "cache", "file_system"],
+                &["service", "server", "database", "cache", "file_system"],
                 d,
             );
         if ok_from && ok_to && a.from.key() == a.to.key() {
-            d.error(
-                a.to.pos,
-                "an `allow` flow goes from one part to another, not to itself",
-            );
+            if a.to.kind != "service" {
+                d.error(
+                    a.to.pos,
+                    "an `allow` flow to itself is for the tasks of one service (such as a Hazelcast cluster); other parts go from one to another",
+                );
+            } else if a.both_ways {
+                d.error(
+                    a.pos,
+                    "`both_ways` means nothing on a flow from a service to itself; leave it out",
+                );
+            }
         }
-        if a.both_ways && a.to.kind != "service" && !a.to.kind.is_empty() {
+        if a.both_ways
+            && !matches!(a.to.kind.as_str(), "service" | "server")
+            && !a.to.kind.is_empty()
+        {
             d.error(a.pos, "`both_ways` applies to flows between services");
         }
     }
@@ -666,7 +695,8 @@ fn check_data(app: &App, d: &mut Diagnostics) {
     }
     if let Some(dns) = &app.dns {
         for r in &dns.records {
-            check_ref(app, &r.target, &["load_balancer"], d);
+            check_ref(app, &r.target, &["load_balancer", "server"], d);
+            super::operations::check_server_target(app, &r.target, d);
             check_dns_name(&r.name, r.pos, d);
         }
         if !dns.records.is_empty() && dns.zone_id.is_none() {
@@ -679,9 +709,16 @@ fn check_data(app: &App, d: &mut Diagnostics) {
             check_ref(
                 app,
                 &r.target,
-                &["database", "cache", "file_system", "load_balancer"],
+                &[
+                    "database",
+                    "cache",
+                    "file_system",
+                    "load_balancer",
+                    "server",
+                ],
                 d,
             );
+            super::operations::check_server_target(app, &r.target, d);
             check_dns_name(&r.name, r.pos, d);
         }
         if !dns.private_records.is_empty() && dns.private_zone.is_none() {
@@ -786,8 +823,8 @@ fn check_environment(base: &App, env: &Environment, d: &mut Diagnostics) {
     if (app.cluster.capacity == "ec2") != (base.cluster.capacity == "ec2") {
         d.error(app.cluster.capacity_pos, format!("environment \"{}\" changes `capacity` between EC2 and Fargate, which changes every task definition; only fargate <-> fargate_spot may differ per environment", env.name));
     }
-    let fargate = app.cluster.capacity != "ec2";
     for s in &app.services {
+        let fargate = app.service_cluster(s).capacity != "ec2";
         if fargate && !fargate_size_ok(s.cpu, s.memory) {
             let hint = match fargate_memory_hint(s.cpu) {
                 "" => "Fargate's cpu is 256, 512, 1024, 2048, 4096, 8192 or 16384".to_string(),

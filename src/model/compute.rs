@@ -142,6 +142,22 @@ impl ModuleBuilder for Ecs {
                 )
             })
             .collect();
+        let container_ops = super::operations::container_ops(app);
+        let mut services = services;
+        if app.multi_cluster() {
+            for s in &app.services {
+                services[&s.name]["cluster"] = json!(app.service_cluster(s).name);
+            }
+        }
+        if container_ops {
+            for s in &app.services {
+                if let Some(list) = services[&s.name]["containers"].as_array_mut() {
+                    for (c, v) in s.containers.iter().zip(list.iter_mut()) {
+                        super::operations::add_container_ops(c, v);
+                    }
+                }
+            }
+        }
         let mut resources = Vec::new();
         if app.services.iter().any(|s| s.autoscaling.is_none()) {
             resources.push("this");
@@ -161,6 +177,15 @@ impl ModuleBuilder for Ecs {
             "mutable_repositories": app.services.iter().any(|s| s.containers.iter().any(|c| c.repository && !c.immutable_tags)),
             "repositories": repositories,
             "service_resources": resources,
+            "deployments": super::operations::deployments(app),
+            "log_retention": super::operations::log_retention(app),
+            "container_ops": container_ops,
+            "multi": app.multi_cluster(),
+            "clusters": super::operations::cluster_shape(app),
+            "first_cluster": app.cluster.name,
+            "ec2_clusters": app.clusters.iter().any(|c| c.capacity == "ec2"),
+            "cluster_list": app.clusters.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", "),
+            "cluster_moves": super::operations::cluster_moves(app),
             // A service that starts or stops autoscaling moves between the two service
             // resources; a move from an address with nothing in the state is a no-op.
             "moved": app.services.iter().map(|s| {
@@ -183,7 +208,9 @@ impl ModuleBuilder for Ecs {
                 "security_group_ids",
                 Hv::expr("module.security.security_group_ids"),
             );
-        call = if e.cluster.capacity == "ec2" {
+        call = if e.multi_cluster() {
+            call.group("clusters", super::operations::cluster_settings(e))
+        } else if e.cluster.capacity == "ec2" {
             call.group("instance_type", Hv::lit(&e.cluster.instance_type))
                 .arg("min_size", Hv::lit(e.cluster.min_size))
                 .arg("max_size", Hv::lit(e.cluster.max_size))
@@ -492,7 +519,8 @@ pub fn target_group_name(base: &str, port: Option<u16>, target_type: &str) -> St
 struct Rule<'a> {
     key: String,
     listener: String,
-    service: &'a Service,
+    /// The service or server the rule forwards to.
+    target: &'a str,
     route: &'a Route,
     priority: u32,
 }
@@ -507,21 +535,26 @@ fn literal_prefix(path: &str) -> usize {
 /// number and leaves the others where they were.
 fn rules(app: &App) -> Vec<Rule<'_>> {
     let mut rules = Vec::new();
-    for s in &app.services {
+    let targets = app
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), &s.routes))
+        .chain(app.servers.iter().map(|s| (s.name.as_str(), &s.routes)));
+    for (target, routes) in targets {
         let mut seen: Vec<String> = Vec::new();
-        for r in &s.routes {
+        for r in routes {
             let listener = format!("{}.{}", r.load_balancer, r.listener);
             let n = seen.iter().filter(|l| **l == listener).count();
             seen.push(listener.clone());
             let key = if n == 0 {
-                format!("{listener}.{}", s.name)
+                format!("{listener}.{target}")
             } else {
-                format!("{listener}.{}-{}", s.name, n + 1)
+                format!("{listener}.{target}-{}", n + 1)
             };
             rules.push(Rule {
                 key,
                 listener,
-                service: s,
+                target,
                 route: r,
                 priority: 0,
             });
@@ -597,7 +630,7 @@ impl ModuleBuilder for Alb {
                 json!({
                     "listener": r.listener,
                     "priority": r.priority,
-                    "target_group": format!("{}.{}", r.service.name, r.route.load_balancer),
+                    "target_group": format!("{}.{}", r.target, r.route.load_balancer),
                     "hosts": r.route.hosts,
                     "paths": r.route.paths,
                 }),
@@ -620,7 +653,24 @@ impl ModuleBuilder for Alb {
                 );
             }
         }
+        for s in &app.servers {
+            for lb in server_lbs(s) {
+                target_groups.insert(
+                    format!("{}.{lb}", s.name),
+                    json!({
+                        "service": s.name,
+                        "load_balancer": lb,
+                        "port": s.port,
+                        "protocol": TARGET_PROTOCOL,
+                        "target_type": "instance",
+                        "health_check_path": s.health_check,
+                        "deregistration_delay": 30,
+                    }),
+                );
+            }
+        }
         json!({
+            "access_logs": app.load_balancers.iter().any(|l| l.access_logs.is_some()),
             "load_balancers": lbs,
             "redirect_http": app.load_balancers.iter().any(|l| l.redirect_http),
             "listeners": listeners,
@@ -655,6 +705,18 @@ impl ModuleBuilder for Alb {
                 );
             }
         }
+        for s in &e.servers {
+            for lb in server_lbs(s) {
+                tg_names.insert(
+                    format!("{}.{lb}", s.name),
+                    json!(target_group_name(
+                        &format!("{prefix}-{}-{lb}", s.name),
+                        s.port,
+                        "instance"
+                    )),
+                );
+            }
+        }
         let certs: Map<String, Value> = e
             .load_balancers
             .iter()
@@ -680,6 +742,21 @@ impl ModuleBuilder for Alb {
         if !certs.is_empty() {
             call = call.arg("certificate_arns", Hv::lit(certs));
         }
+        let logs: Map<String, Value> = e
+            .load_balancers
+            .iter()
+            .filter_map(|lb| {
+                lb.access_logs.as_ref().map(|a| {
+                    (
+                        lb.name.clone(),
+                        json!({"bucket": a.bucket, "prefix": a.prefix}),
+                    )
+                })
+            })
+            .collect();
+        if !logs.is_empty() {
+            call = call.arg("load_balancer_access_logs", Hv::lit(logs));
+        }
         call.arg(
             "deletion_protection",
             Hv::lit(e.load_balancers.iter().any(|l| l.deletion_protection)),
@@ -704,4 +781,15 @@ pub fn iam_caches(app: &App, s: &Service) -> Vec<String> {
         .filter(|c| c.engine != "memcached" && super::data::cache_auth(c) == "iam")
         .map(|c| c.name.clone())
         .collect()
+}
+
+/// The load balancers a server is routed from, each once, in order.
+pub fn server_lbs(s: &crate::blueprint::Server) -> Vec<&str> {
+    let mut lbs: Vec<&str> = Vec::new();
+    for r in &s.routes {
+        if !lbs.contains(&r.load_balancer.as_str()) {
+            lbs.push(&r.load_balancer);
+        }
+    }
+    lbs
 }

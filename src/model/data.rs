@@ -278,12 +278,18 @@ impl ModuleBuilder for Dns {
         let public: Map<String, Value> = dns
             .records
             .iter()
-            .map(|r| (r.key.clone(), json!({"load_balancer": r.target.name})))
+            .map(|r| {
+                let t = super::operations::dns_target(app, &r.target);
+                (r.key.clone(), json!({"load_balancer": t.name}))
+            })
             .collect();
         let private: Map<String, Value> = dns
             .private_records
             .iter()
-            .map(|r| (r.key.clone(), json!({"target": r.target.key()})))
+            .map(|r| {
+                let t = super::operations::dns_target(app, &r.target);
+                (r.key.clone(), json!({"target": t.key()}))
+            })
             .collect();
         json!({
             "has_public_records": !dns.records.is_empty(),
@@ -302,7 +308,11 @@ impl ModuleBuilder for Dns {
                 .iter()
                 .map(|r| (r.key.clone(), json!(r.name)))
                 .collect();
-            let mut lbs: Vec<&str> = dns.records.iter().map(|r| r.target.name.as_str()).collect();
+            let mut lbs: Vec<String> = dns
+                .records
+                .iter()
+                .map(|r| super::operations::dns_target(&env.app, &r.target).name)
+                .collect();
             lbs.sort_unstable();
             lbs.dedup();
             let lb_map = super::outputs_by_name(
@@ -319,7 +329,10 @@ impl ModuleBuilder for Dns {
             let targets = Hv::Map(
                 dns.private_records
                     .iter()
-                    .map(|r| (r.key.clone(), Hv::expr(target_expr(&r.target))))
+                    .map(|r| {
+                        let t = super::operations::dns_target(&env.app, &r.target);
+                        (r.key.clone(), Hv::expr(target_expr(&t)))
+                    })
                     .collect(),
             );
             call = call

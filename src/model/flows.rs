@@ -24,6 +24,7 @@ impl Peer {
                 "ingress CIDRs".into()
             }
             Peer::Cidrs(c) if c == "bastion_ssh_cidrs" => "SSH CIDRs".into(),
+            Peer::Cidrs(c) if c.starts_with("egress.") => "listed CIDRs".into(),
             Peer::Cidrs(c) => c.clone(),
             Peer::Anywhere => "internet".into(),
         }
@@ -125,12 +126,16 @@ pub fn groups(app: &App) -> Vec<(String, String, String)> {
             format!("Load balancer {}", lb.name),
         ));
     }
-    if app.cluster.capacity == "ec2" && !app.services.is_empty() {
-        g.push((
-            "cluster".into(),
-            "cluster".into(),
-            "ECS container instances".into(),
-        ));
+    for (key, cluster) in cluster_groups(app) {
+        if app.multi_cluster() {
+            g.push((
+                key.clone(),
+                key.replace('.', "-"),
+                format!("ECS container instances of cluster {cluster}"),
+            ));
+        } else {
+            g.push((key, "cluster".into(), "ECS container instances".into()));
+        }
     }
     if !bridge(app) {
         for s in &app.services {
@@ -164,6 +169,13 @@ pub fn groups(app: &App) -> Vec<(String, String, String)> {
     }
     if app.bastion.is_some() {
         g.push(("bastion".into(), "bastion".into(), "Bastion host".into()));
+    }
+    for s in &app.servers {
+        g.push((
+            format!("server.{}", s.name),
+            format!("srv-{}", s.name),
+            format!("Server {}", s.name),
+        ));
     }
     g
 }
@@ -260,6 +272,10 @@ pub fn flows(app: &App) -> Vec<Flow> {
                     .service(name)
                     .and_then(|o| o.port())
                     .map(|p| (p, format!("service {name}"))),
+                "server" => app
+                    .server(name)
+                    .and_then(|o| o.port)
+                    .map(|p| (p, format!("server {name}"))),
                 _ => None,
             }
             .unwrap_or((0, String::new()));
@@ -294,9 +310,9 @@ pub fn flows(app: &App) -> Vec<Flow> {
             false,
         );
     }
-    if app.cluster.capacity == "ec2" && !app.services.is_empty() {
+    for (key, _) in cluster_groups(app) {
         add_flow(
-            group("cluster"),
+            group(&key),
             Peer::Anywhere,
             (443, 443),
             "HTTPS for the ECS agent and image registries",
@@ -316,6 +332,19 @@ pub fn flows(app: &App) -> Vec<Flow> {
                 format!("{}-{}", a.from_port, a.to_port)
             }
         );
+        if peer(&a.from) == peer(&a.to) {
+            // Among the tasks of one service (a Hazelcast cluster): a rule that references
+            // the group it is on.
+            self_flows.push(Flow {
+                from: peer(&a.from),
+                to: peer(&a.to),
+                from_port: a.from_port,
+                to_port: a.to_port,
+                what: format!("{what} between the tasks of this service"),
+                service_port: false,
+            });
+            continue;
+        }
         add_flow(
             peer(&a.from),
             peer(&a.to),
@@ -366,10 +395,174 @@ pub fn flows(app: &App) -> Vec<Flow> {
             false,
         );
     }
+    for f in server_flows(app) {
+        add_flow(f.from, f.to, (f.from_port, f.to_port), &f.what, false);
+    }
+    for (group, lists) in egress_owners(app) {
+        for (key, (from_port, to_port, what)) in lists {
+            add_flow(
+                Peer::Group(group.clone()),
+                Peer::Cidrs(key),
+                (from_port, to_port),
+                &what,
+                false,
+            );
+        }
+    }
     out.extend(self_flows);
     out.sort();
     out.dedup_by(|a, b| {
         a.from == b.from && a.to == b.to && a.from_port == b.from_port && a.to_port == b.to_port
     });
     out
+}
+
+/// The egress blocks of the app, by the security group they leave from: the key of each CIDR
+/// list (`egress.<group>.<ports>`) with its ports and what it is for.
+#[allow(clippy::type_complexity)]
+fn egress_owners(app: &App) -> Vec<(String, Vec<(String, (u16, u16, String))>)> {
+    let mut out: Vec<(String, Vec<(String, (u16, u16, String))>)> = Vec::new();
+    for (group, e) in egress_blocks(app) {
+        let key = format!("egress.{group}.{}", e.ports());
+        let what = e
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("egress on ports {}", e.ports()));
+        let entry = match out.iter_mut().find(|(g, _)| *g == group) {
+            Some(x) => x,
+            None => {
+                out.push((group.clone(), Vec::new()));
+                out.last_mut().expect("pushed")
+            }
+        };
+        if !entry.1.iter().any(|(k, _)| *k == key) {
+            entry.1.push((key, (e.from_port, e.to_port, what)));
+        }
+    }
+    out
+}
+
+/// Every egress block with the security group it leaves from.
+fn egress_blocks(app: &App) -> Vec<(String, &crate::blueprint::Egress)> {
+    let mut out = Vec::new();
+    for s in &app.services {
+        for e in &s.ops.egress {
+            out.push((task_group(app, &s.name), e));
+        }
+    }
+    for s in &app.servers {
+        for e in &s.egress {
+            out.push((format!("server.{}", s.name), e));
+        }
+    }
+    out
+}
+
+/// The flows of servers: from the load balancers they are routed from, to what they use, and
+/// HTTPS out for Session Manager, the AWS APIs and updates.
+fn server_flows(app: &App) -> Vec<Flow> {
+    let mut out = Vec::new();
+    let flow = |from: Peer, to: Peer, port: u16, what: String| Flow {
+        from,
+        to,
+        from_port: port,
+        to_port: port,
+        what,
+        service_port: false,
+    };
+    for s in &app.servers {
+        let me = Peer::Group(format!("server.{}", s.name));
+        if let Some(port) = s.port {
+            let mut lbs: Vec<&str> = s.routes.iter().map(|r| r.load_balancer.as_str()).collect();
+            lbs.sort_unstable();
+            lbs.dedup();
+            for lb in lbs {
+                out.push(flow(
+                    Peer::Group(format!("load_balancer.{lb}")),
+                    me.clone(),
+                    port,
+                    "traffic and health checks".into(),
+                ));
+            }
+        }
+        for u in &s.uses {
+            let target = match u.kind.as_str() {
+                "database" => app
+                    .database(&u.name)
+                    .map(|d| (engine_port(&d.engine), engine_label(&d.engine).to_string())),
+                "cache" => app
+                    .cache(&u.name)
+                    .map(|c| (engine_port(&c.engine), engine_label(&c.engine).to_string())),
+                "file_system" => Some((2049, "NFS".to_string())),
+                "service" => app
+                    .service(&u.name)
+                    .and_then(|o| o.port())
+                    .map(|p| (p, format!("service {}", u.name))),
+                "server" => app
+                    .server(&u.name)
+                    .and_then(|o| o.port)
+                    .map(|p| (p, format!("server {}", u.name))),
+                _ => None,
+            };
+            let Some((port, what)) = target else { continue };
+            let to = if u.kind == "service" {
+                Peer::Group(task_group(app, &u.name))
+            } else {
+                Peer::Group(u.key())
+            };
+            out.push(flow(me.clone(), to, port, what));
+        }
+        out.push(flow(
+            me.clone(),
+            Peer::Anywhere,
+            443,
+            "HTTPS for Session Manager, AWS APIs and updates".into(),
+        ));
+    }
+    out
+}
+
+/// The CIDR lists of the egress blocks, keyed `egress.<group>.<ports>`: the blocks of services
+/// that share a group (bridge mode) are merged, each CIDR once.
+pub fn egress_cidrs(app: &App) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut lists: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (group, e) in egress_blocks(app) {
+        let list = lists
+            .entry(format!("egress.{group}.{}", e.ports()))
+            .or_default();
+        for c in &e.cidrs {
+            if !list.contains(c) {
+                list.push(c.clone());
+            }
+        }
+    }
+    lists
+}
+
+/// The security groups of EC2 container instances, with their cluster: `cluster` for the
+/// app's only cluster or the one named `main`, `cluster.<name>` for the others.
+pub fn cluster_groups(app: &App) -> Vec<(String, String)> {
+    let all: Vec<&crate::blueprint::Cluster> = if app.clusters.is_empty() {
+        vec![&app.cluster]
+    } else {
+        app.clusters.iter().collect()
+    };
+    all.into_iter()
+        .filter(|c| c.capacity == "ec2")
+        .filter(|c| {
+            app.services
+                .iter()
+                .any(|s| !app.multi_cluster() || app.service_cluster(s).name == c.name)
+        })
+        .map(|c| (cluster_group(app, &c.name), c.name.clone()))
+        .collect()
+}
+
+/// The key of a cluster's instance security group.
+pub fn cluster_group(app: &App, cluster: &str) -> String {
+    if !app.multi_cluster() || cluster == "main" {
+        "cluster".into()
+    } else {
+        format!("cluster.{cluster}")
+    }
 }

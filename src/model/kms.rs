@@ -15,6 +15,7 @@ const KEY_ARGS: &[(&str, &[&str])] = &[
     ("elasticache", &["kms_key_arn", "logs_kms_key_arn"]),
     ("efs", &["kms_key_arn"]),
     ("bastion", &["kms_key_arn"]),
+    ("servers", &["kms_key_arn"]),
 ];
 
 /// The modules of `app` that encrypt with its key.
@@ -26,6 +27,7 @@ fn users(app: &App) -> Vec<&'static str> {
         "elasticache" => !app.caches.is_empty(),
         "efs" => !app.file_systems.is_empty(),
         "bastion" => app.bastion.is_some(),
+        "servers" => !app.servers.is_empty(),
         _ => false,
     };
     KEY_ARGS

@@ -13,7 +13,9 @@ pub mod flows;
 pub mod kms;
 pub mod names;
 pub mod network;
+pub mod operations;
 pub mod security;
+pub mod servers;
 pub mod subnets;
 pub mod wiring;
 
@@ -229,6 +231,7 @@ pub fn build(bp: &Blueprint) -> AppModel {
     add::<data::Efs>(bp, &mut model);
     add::<data::Dns>(bp, &mut model);
     add::<data::Bastion>(bp, &mut model);
+    add::<servers::Servers>(bp, &mut model);
     wiring::add_outputs(&mut model, app.network.existing.is_some());
     model
 }
@@ -242,7 +245,9 @@ fn add<M: ModuleBuilder>(bp: &Blueprint, model: &mut AppModel) {
         shape: M::shape(&bp.app),
     });
     for (env, root) in bp.environments.iter().zip(model.envs.iter_mut()) {
-        root.calls.push(kms::wire(&bp.app, M::call(&bp.app, env)));
+        let call = kms::wire(&bp.app, M::call(&bp.app, env));
+        root.calls
+            .push(operations::wire_log_retention(&env.app, call));
         root.variables.extend(M::variables(&bp.app, env));
         root.outputs.extend(M::outputs(&bp.app));
     }

@@ -123,6 +123,7 @@ impl ModuleBuilder for Security {
             "rules": rules(app),
             "load_balancers": app.load_balancers.iter().map(|l| &l.name).collect::<Vec<_>>(),
             "bastion": app.bastion.is_some(),
+            "egress_cidrs": flows::egress_cidrs(app),
             "moved": moved(app)
                 .into_iter()
                 .map(|(resource, from, to)| json!({"resource": resource, "from": from, "to": to}))

@@ -75,6 +75,7 @@ pub fn env_inventory(model: &AppModel, env: &EnvRoot) -> BTreeMap<String, Resour
             "efs" => efs(env, shape, &vars, &mut inv),
             "dns" => dns(shape, &vars, &mut inv),
             "bastion" => bastion(&vars, &mut inv),
+            "servers" => servers(shape, &vars, &mut inv),
             "kms" => kms(&vars, &mut inv),
             other => unreachable!("module {other} has no inventory"),
         }
@@ -437,6 +438,9 @@ fn security(shape: &Value, v: &Vars, inv: &mut Inv) {
     for (lb, cidrs) in items(v.get("load_balancer_ingress_cidrs")) {
         cidr_lists.insert(format!("load_balancer_ingress_cidrs.{lb}"), strings(cidrs));
     }
+    for (key, cidrs) in items(&shape["egress_cidrs"]) {
+        cidr_lists.insert(key.clone(), strings(cidrs));
+    }
     let mut moved: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for mv in shape["moved"].as_array().into_iter().flatten() {
         let resource = mv["resource"].as_str().unwrap_or_default();
@@ -569,69 +573,74 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         .map(|x| hv_json(&x.default))
         .unwrap_or(Value::Null);
 
-    inv.add(
-        "aws_ecs_cluster",
-        "this",
-        Key::None,
-        vec![
-            ("name", json!(name)),
-            (
-                "setting.containerInsights",
-                shape["container_insights"].clone(),
-            ),
-        ],
-    );
-    let provider = if ec2 {
-        json!(format!("cp-{name}"))
-    } else if v.str("capacity") == "fargate_spot" {
-        json!("FARGATE_SPOT")
+    let multi = shape["multi"].as_bool().unwrap_or(false);
+    if multi {
+        ecs_clusters(shape, v, inv);
     } else {
-        json!("FARGATE")
-    };
-    inv.add(
-        "aws_ecs_cluster_capacity_providers",
-        "this",
-        Key::None,
-        vec![(
-            "default_capacity_provider_strategy.capacity_provider",
-            provider,
-        )],
-    );
-    if ec2 {
-        inv.add("aws_iam_role", "instance", Key::None, vec![]);
-        for p in [
-            "AmazonEC2ContainerServiceforEC2Role",
-            "AmazonSSMManagedInstanceCore",
-        ] {
-            inv.add(
-                "aws_iam_role_policy_attachment",
-                "instance",
-                Key::Str(p),
-                vec![],
-            );
-        }
-        inv.add("aws_iam_instance_profile", "instance", Key::None, vec![]);
         inv.add(
-            "aws_launch_template",
-            "this",
-            Key::None,
-            vec![("instance_type", v.get("instance_type").clone())],
-        );
-        inv.add(
-            "aws_autoscaling_group",
+            "aws_ecs_cluster",
             "this",
             Key::None,
             vec![
-                ("min_size", v.get("min_size").clone()),
-                ("max_size", v.get("max_size").clone()),
+                ("name", json!(name)),
+                (
+                    "setting.containerInsights",
+                    shape["container_insights"].clone(),
+                ),
             ],
         );
+        let provider = if ec2 {
+            json!(format!("cp-{name}"))
+        } else if v.str("capacity") == "fargate_spot" {
+            json!("FARGATE_SPOT")
+        } else {
+            json!("FARGATE")
+        };
         inv.add(
-            "aws_ecs_capacity_provider",
+            "aws_ecs_cluster_capacity_providers",
             "this",
             Key::None,
-            vec![("name", json!(format!("cp-{name}")))],
+            vec![(
+                "default_capacity_provider_strategy.capacity_provider",
+                provider,
+            )],
         );
+        if ec2 {
+            inv.add("aws_iam_role", "instance", Key::None, vec![]);
+            for p in [
+                "AmazonEC2ContainerServiceforEC2Role",
+                "AmazonSSMManagedInstanceCore",
+            ] {
+                inv.add(
+                    "aws_iam_role_policy_attachment",
+                    "instance",
+                    Key::Str(p),
+                    vec![],
+                );
+            }
+            inv.add("aws_iam_instance_profile", "instance", Key::None, vec![]);
+            inv.add(
+                "aws_launch_template",
+                "this",
+                Key::None,
+                vec![("instance_type", v.get("instance_type").clone())],
+            );
+            inv.add(
+                "aws_autoscaling_group",
+                "this",
+                Key::None,
+                vec![
+                    ("min_size", v.get("min_size").clone()),
+                    ("max_size", v.get("max_size").clone()),
+                ],
+            );
+            inv.add(
+                "aws_ecs_capacity_provider",
+                "this",
+                Key::None,
+                vec![("name", json!(format!("cp-{name}")))],
+            );
+        }
     }
     // The first environment of an account creates the repositories, "<app>/<key>".
     let namespace = shape["repository_namespace"].as_str().unwrap_or_default();
@@ -687,6 +696,19 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
     for (s, svc) in items(&shape["services"]) {
         let sv = &services_var[s.as_str()];
         let key = Key::Str(s);
+        // The cluster of the service: its EC2-ness and its capacity provider.
+        let (ec2, fargate_provider) = if multi {
+            let c = svc["cluster"].as_str().unwrap_or_default();
+            let spot = v.get("clusters")[c]["capacity"] == "fargate_spot";
+            (
+                shape["clusters"][c]["ec2"].as_bool().unwrap_or(false),
+                if spot { "FARGATE_SPOT" } else { "FARGATE" },
+            )
+        } else if v.str("capacity") == "fargate_spot" {
+            (ec2, "FARGATE_SPOT")
+        } else {
+            (ec2, "FARGATE")
+        };
         inv.add(
             "aws_cloudwatch_log_group",
             "this",
@@ -786,6 +808,11 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             container_attrs.push((p("environment"), Value::Object(environment)));
             container_attrs.push((p("secrets"), Value::Object(secrets)));
             container_attrs.push((p("mount_points"), json!(mounts)));
+            for extra in ["health_command", "stop_timeout", "depends_on"] {
+                if let Some(x) = c.get(extra) {
+                    container_attrs.push((p(extra), x.clone()));
+                }
+            }
         }
         let address;
         {
@@ -832,6 +859,13 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         if !autoscaled {
             attrs.push(("desired_count", sv["desired_count"].clone()));
         }
+        if let Some(dep) = shape["deployments"].get(s.as_str()) {
+            attrs.push((
+                "deployment_minimum_healthy_percent",
+                dep["min_healthy_percent"].clone(),
+            ));
+            attrs.push(("deployment_maximum_percent", dep["max_percent"].clone()));
+        }
         if sc_server || sc_client {
             attrs.push((
                 "service_connect_configuration",
@@ -841,11 +875,7 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         if !ec2 {
             attrs.push((
                 "capacity_provider_strategy.capacity_provider",
-                json!(if v.str("capacity") == "fargate_spot" {
-                    "FARGATE_SPOT"
-                } else {
-                    "FARGATE"
-                }),
+                json!(fargate_provider),
             ));
         }
         let r = inv.add("aws_ecs_service", kind, key, attrs);
@@ -875,6 +905,134 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
                 }
             }
         }
+    }
+}
+
+/// The clusters of a multi-cluster app: each with its capacity providers, and for the EC2 ones
+/// their launch template, group and capacity provider; one instance role for all.
+fn ecs_clusters(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    let settings = v.get("clusters");
+    let moves: Vec<String> = strings(&shape["cluster_moves"]);
+    let mut any_ec2 = false;
+    for (c, cl) in items(&shape["clusters"]) {
+        let aws_name = if c == "main" {
+            name.clone()
+        } else {
+            format!("{name}-{c}")
+        };
+        let ec2 = cl["ec2"].as_bool().unwrap_or(false);
+        any_ec2 |= ec2;
+        let moved = |inv: &mut Inv, ty: &str, attrs: Vec<(&str, Value)>| {
+            let from = format!("module.ecs.{ty}.this");
+            let r = inv.add(ty, "this", Key::Str(c), attrs);
+            if c == "main" && moves.iter().any(|m| format!("module.ecs.{m}") == from) {
+                r.moved_from = vec![from];
+            }
+        };
+        moved(
+            inv,
+            "aws_ecs_cluster",
+            vec![
+                ("name", json!(aws_name)),
+                (
+                    "setting.containerInsights",
+                    cl["container_insights"].clone(),
+                ),
+            ],
+        );
+        let provider = if ec2 {
+            json!(format!("cp-{aws_name}"))
+        } else if settings[c.as_str()]["capacity"] == "fargate_spot" {
+            json!("FARGATE_SPOT")
+        } else {
+            json!("FARGATE")
+        };
+        moved(
+            inv,
+            "aws_ecs_cluster_capacity_providers",
+            vec![(
+                "default_capacity_provider_strategy.capacity_provider",
+                provider,
+            )],
+        );
+        if ec2 {
+            let sv = &settings[c.as_str()];
+            moved(
+                inv,
+                "aws_launch_template",
+                vec![("instance_type", sv["instance_type"].clone())],
+            );
+            moved(
+                inv,
+                "aws_autoscaling_group",
+                vec![
+                    ("min_size", sv["min_size"].clone()),
+                    ("max_size", sv["max_size"].clone()),
+                ],
+            );
+            moved(
+                inv,
+                "aws_ecs_capacity_provider",
+                vec![("name", json!(format!("cp-{aws_name}")))],
+            );
+        }
+    }
+    if any_ec2 {
+        inv.add("aws_iam_role", "instance", Key::None, vec![]);
+        for p in [
+            "AmazonEC2ContainerServiceforEC2Role",
+            "AmazonSSMManagedInstanceCore",
+        ] {
+            inv.add(
+                "aws_iam_role_policy_attachment",
+                "instance",
+                Key::Str(p),
+                vec![],
+            );
+        }
+        inv.add("aws_iam_instance_profile", "instance", Key::None, vec![]);
+    }
+}
+
+/// The servers: role, instance profile, launch template and group of one each.
+fn servers(shape: &Value, v: &Vars, inv: &mut Inv) {
+    let name = v.str("name");
+    let sizes = v.get("servers");
+    for (k, s) in items(&shape["servers"]) {
+        inv.add("aws_iam_role", "this", Key::Str(k), vec![]);
+        inv.add("aws_iam_role_policy_attachment", "ssm", Key::Str(k), vec![]);
+        if s["file_systems"].as_array().is_some_and(|f| !f.is_empty()) {
+            inv.add("aws_iam_role_policy", "this", Key::Str(k), vec![]);
+        }
+        inv.add(
+            "aws_iam_instance_profile",
+            "this",
+            Key::Str(k),
+            vec![("name", json!(format!("{name}-{k}-server")))],
+        );
+        inv.add(
+            "aws_launch_template",
+            "this",
+            Key::Str(k),
+            vec![
+                ("name", json!(format!("{name}-{k}"))),
+                ("instance_type", sizes[k.as_str()]["instance_type"].clone()),
+                (
+                    "block_device_mappings.ebs.volume_size",
+                    sizes[k.as_str()]["volume_size"].clone(),
+                ),
+            ],
+        );
+        inv.add(
+            "aws_autoscaling_group",
+            "this",
+            Key::Str(k),
+            vec![
+                ("name", json!(format!("{name}-{k}"))),
+                ("target_group_arns", s["target_groups"].clone()),
+            ],
+        );
     }
 }
 

@@ -112,6 +112,16 @@ locals {
       to_port        = 5432
       description    = "PostgreSQL to database.main"
     }
+    "service.adapter:egress:service.adapter:tcp:5699-5702" = {
+      security_group = "service.adapter"
+      direction      = "egress"
+      peer           = "service.adapter"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 5699
+      to_port        = 5702
+      description    = "allowed ports 5699-5702 between the tasks of this service to service.adapter"
+    }
     "service.adapter:egress:service.jobs:tcp:5699-5702" = {
       security_group = "service.adapter"
       direction      = "egress"
@@ -131,6 +141,16 @@ locals {
       from_port      = 8080
       to_port        = 8080
       description    = "traffic and health checks from load_balancer.public"
+    }
+    "service.adapter:ingress:service.adapter:tcp:5699-5702" = {
+      security_group = "service.adapter"
+      direction      = "ingress"
+      peer           = "service.adapter"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 5699
+      to_port        = 5702
+      description    = "allowed ports 5699-5702 between the tasks of this service from service.adapter"
     }
     "service.adapter:ingress:service.jobs:tcp:5699-5702" = {
       security_group = "service.adapter"

@@ -57,6 +57,8 @@ module "alb" {
   }
   target_group_names = {
     "magento.public" = "magento-dev-magento-public-1868"
+    "admin.public"   = "magento-dev-admin-public-1868"
+    "jenkins.public" = "magento-dev-jenkins-public-1835"
   }
   certificate_arns = {
     public = "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
@@ -72,9 +74,20 @@ module "ecs" {
   private_subnet_ids = module.network.private_subnet_ids
   security_group_ids = module.security.security_group_ids
 
-  instance_type = "t3.xlarge"
-  min_size      = 1
-  max_size      = 3
+  clusters = {
+    app = {
+      capacity      = "ec2"
+      instance_type = "t3.xlarge"
+      min_size      = 1
+      max_size      = 3
+    }
+    admin = {
+      capacity      = "ec2"
+      instance_type = "t3.medium"
+      min_size      = 1
+      max_size      = 2
+    }
+  }
   services = {
     magento = {
       desired_count = 1
@@ -88,6 +101,11 @@ module "ecs" {
         requests     = null
       }
     }
+    admin = {
+      desired_count = 1
+      cpu           = 1024
+      memory        = 2048
+    }
   }
   image_tags          = var.image_tags
   create_repositories = true
@@ -97,6 +115,29 @@ module "ecs" {
 
   service_connections = {
     magento = {
+      environment = {
+        DATABASE_MAIN_HOST        = module.aurora.endpoints["main"]
+        DATABASE_MAIN_READER_HOST = module.aurora.reader_endpoints["main"]
+        DATABASE_MAIN_PORT        = tostring(module.aurora.ports["main"])
+        DATABASE_MAIN_NAME        = module.aurora.database_names["main"]
+        DATABASE_MAIN_SECRET_ARN  = module.aurora.master_user_secret_arns["main"]
+        CACHE_CACHE_HOST          = module.elasticache.endpoints["cache"]
+        CACHE_CACHE_PORT          = tostring(module.elasticache.ports["cache"])
+        CACHE_CACHE_TLS           = "true"
+        CACHE_SESSION_HOST        = module.elasticache.endpoints["session"]
+        CACHE_SESSION_PORT        = tostring(module.elasticache.ports["session"])
+        CACHE_SESSION_TLS         = "true"
+        FILE_SYSTEM_MEDIA_ID      = module.efs.ids["media"]
+        FILE_SYSTEM_MEDIA_HOST    = module.efs.dns_names["media"]
+      }
+      secrets = {
+        DATABASE_MAIN_USERNAME   = "${module.aurora.master_user_secret_arns["main"]}:username::"
+        DATABASE_MAIN_PASSWORD   = "${module.aurora.master_user_secret_arns["main"]}:password::"
+        CACHE_CACHE_AUTH_TOKEN   = module.elasticache.auth_token_secret_arns["cache"]
+        CACHE_SESSION_AUTH_TOKEN = module.elasticache.auth_token_secret_arns["session"]
+      }
+    }
+    admin = {
       environment = {
         DATABASE_MAIN_HOST        = module.aurora.endpoints["main"]
         DATABASE_MAIN_READER_HOST = module.aurora.reader_endpoints["main"]
@@ -195,6 +236,7 @@ module "dns" {
     "media.efs"     = module.efs.dns_names["media"]
     "redis-cache"   = module.elasticache.endpoints["cache"]
     "redis-session" = module.elasticache.endpoints["session"]
+    jenkins         = module.alb.dns_names["public"]
   }
 }
 
@@ -206,4 +248,20 @@ module "bastion" {
   subnet_ids                  = module.network.public_subnet_ids
   associate_public_ip_address = true
   security_group_id           = module.security.security_group_ids["bastion"]
+}
+
+module "servers" {
+  source = "../../modules/servers"
+
+  name = "magento-dev"
+  servers = {
+    jenkins = {
+      instance_type = "t3.large"
+      volume_size   = 100
+    }
+  }
+
+  private_subnet_ids = module.network.private_subnet_ids
+  security_group_ids = module.security.security_group_ids
+  target_group_arns  = module.alb.target_group_arns
 }

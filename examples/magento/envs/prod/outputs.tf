@@ -25,6 +25,11 @@ output "database_endpoints" {
   value       = module.aurora.endpoints
 }
 
+output "server_autoscaling_group_names" {
+  description = "Auto Scaling groups of the servers, by server"
+  value       = module.servers.autoscaling_group_names
+}
+
 output "vpc_cidr_block" {
   description = "The IPv4 CIDR block of the VPC"
   value       = module.network.vpc_cidr_block

@@ -7,5 +7,7 @@ variable "image_tags" {
     "magento-nginx"     = "1.27-alpine"
     "magento-php-fpm"   = "latest"
     "magento-blackfire" = "2"
+    "admin-nginx"       = "1.27-alpine"
+    "admin-php-fpm"     = "latest"
   }
 }

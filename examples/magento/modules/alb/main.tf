@@ -30,6 +30,20 @@ locals {
       hosts        = ["shop.example.com"]
       paths        = []
     }
+    "public.https.admin" = {
+      listener     = "public.https"
+      priority     = 30079
+      target_group = "admin.public"
+      hosts        = ["admin.shop.example.com"]
+      paths        = []
+    }
+    "public.https.jenkins" = {
+      listener     = "public.https"
+      priority     = 30034
+      target_group = "jenkins.public"
+      hosts        = ["ci.shop.example.com"]
+      paths        = []
+    }
   }
 
   # Target groups, one per routed service and load balancer, keyed "<service>.<load_balancer>".
@@ -41,6 +55,24 @@ locals {
       protocol             = "HTTP"
       target_type          = "ip"
       health_check_path    = "/health_check.php"
+      deregistration_delay = 30
+    }
+    "admin.public" = {
+      service              = "admin"
+      load_balancer        = "public"
+      port                 = 80
+      protocol             = "HTTP"
+      target_type          = "ip"
+      health_check_path    = "/health_check.php"
+      deregistration_delay = 30
+    }
+    "jenkins.public" = {
+      service              = "jenkins"
+      load_balancer        = "public"
+      port                 = 8080
+      protocol             = "HTTP"
+      target_type          = "instance"
+      health_check_path    = "/login"
       deregistration_delay = 30
     }
   }

@@ -16,6 +16,9 @@ locals {
     "redis-session" = {
       target = "cache.session"
     }
+    jenkins = {
+      target = "load_balancer.public"
+    }
   }
 }
 

@@ -85,6 +85,65 @@ locals {
           read_only    = false
         },
       ]
+      cluster = "app"
+    }
+    admin = {
+      containers = [
+        {
+          name       = "nginx"
+          image      = "nginx"
+          repository = null
+          tag_key    = "admin-nginx"
+          tag        = "1.27-alpine"
+          port       = 80
+          command    = null
+          environment = {
+            FPM_HOST = "127.0.0.1"
+            FPM_PORT = "9000"
+          }
+          secrets                  = {}
+          essential                = true
+          readonly_root_filesystem = false
+        },
+        {
+          name       = "php-fpm"
+          image      = null
+          repository = "admin-php-fpm"
+          tag_key    = "admin-php-fpm"
+          tag        = "latest"
+          port       = null
+          command    = null
+          environment = {
+            MAGE_MODE        = "production"
+            PHP_MEMORY_LIMIT = "2G"
+          }
+          secrets                  = {}
+          essential                = true
+          readonly_root_filesystem = false
+        },
+      ]
+      primary_container = "nginx"
+      target_groups     = ["admin.public"]
+      discovery         = false
+      autoscaling       = false
+      iam_caches        = []
+      databases         = ["main"]
+      iam_databases     = []
+      exec              = false
+      service_connect = {
+        client = false
+        server = false
+      }
+      mounts = [
+        {
+          volume       = "media-media"
+          file_system  = "media"
+          access_point = "media"
+          path         = "/var/www/html/pub/media"
+          read_only    = false
+        },
+      ]
+      cluster = "admin"
     }
   }
 
@@ -96,16 +155,41 @@ locals {
       container      = "php-fpm"
       immutable_tags = false
     }
+    "admin-php-fpm" = {
+      service        = "admin"
+      container      = "php-fpm"
+      immutable_tags = false
+    }
   }
   repository_namespace = "magento"
 
   # Partition and account id of the deployment, read from the cluster ARN at apply time: the
   # plan makes no AWS call.
-  cluster_arn = split(":", aws_ecs_cluster.this.arn)
+  cluster_arn = split(":", aws_ecs_cluster.this["app"].arn)
   partition   = local.cluster_arn[1]
   account_id  = local.cluster_arn[4]
 
-  capacity_provider = aws_ecs_capacity_provider.this.name
+  # The clusters: whether each runs EC2 container instances, and the security group of those.
+  clusters = {
+    app = {
+      ec2                = true
+      container_insights = true
+      security_group     = "cluster.app"
+    }
+    admin = {
+      ec2                = true
+      container_insights = true
+      security_group     = "cluster.admin"
+    }
+  }
+
+  # AWS names: the cluster "main" is named after the environment, the others add their name.
+  cluster_names = { for k, c in local.clusters : k => k == "main" ? var.name : "${var.name}-${k}" }
+
+  capacity_providers = merge(
+    { for k, cp in aws_ecs_capacity_provider.this : k => cp.name },
+    { for k, c in local.clusters : k => var.clusters[k].capacity == "fargate_spot" ? "FARGATE_SPOT" : "FARGATE" if !c.ec2 },
+  )
 
   # IAM role names are limited to 64 characters: a long prefix is cut and given a stable hash.
   iam_prefix = length(var.name) <= 24 ? var.name : "${substr(var.name, 0, 17)}-${substr(md5(var.name), 0, 6)}"
@@ -260,28 +344,32 @@ locals {
 ################################################################################
 
 resource "aws_ecs_cluster" "this" {
-  name = var.name
+  for_each = local.clusters
+
+  name = local.cluster_names[each.key]
 
   setting {
     name  = "containerInsights"
-    value = "enabled"
+    value = each.value.container_insights ? "enabled" : "disabled"
   }
 
-  tags = merge(var.tags, { Name = var.name })
+  tags = merge(var.tags, { Name = local.cluster_names[each.key] })
 }
 
 resource "aws_ecs_cluster_capacity_providers" "this" {
-  cluster_name       = aws_ecs_cluster.this.name
-  capacity_providers = [aws_ecs_capacity_provider.this.name]
+  for_each = local.clusters
+
+  cluster_name       = aws_ecs_cluster.this[each.key].name
+  capacity_providers = each.value.ec2 ? [local.capacity_providers[each.key]] : ["FARGATE", "FARGATE_SPOT"]
 
   default_capacity_provider_strategy {
-    capacity_provider = local.capacity_provider
+    capacity_provider = local.capacity_providers[each.key]
     weight            = 1
   }
 }
 
 ################################################################################
-# EC2 capacity: container instances in the private subnets
+# EC2 capacity: container instances in the private subnets, one group per EC2 cluster
 ################################################################################
 
 data "aws_iam_policy_document" "instance_assume" {
@@ -295,6 +383,7 @@ data "aws_iam_policy_document" "instance_assume" {
   }
 }
 
+# One role for the container instances of every EC2 cluster: they need the same permissions.
 resource "aws_iam_role" "instance" {
   name               = "${local.iam_prefix}-ecs-instance"
   description        = "ECS container instances of ${var.name}"
@@ -321,18 +410,20 @@ resource "aws_iam_instance_profile" "instance" {
 }
 
 resource "aws_launch_template" "this" {
-  name        = "${var.name}-ecs"
-  description = "ECS container instances of ${var.name}"
+  for_each = { for k, c in local.clusters : k => c if c.ec2 }
+
+  name        = "${local.cluster_names[each.key]}-ecs"
+  description = "ECS container instances of ${local.cluster_names[each.key]}"
 
   # The ECS-optimized Amazon Linux 2023 AMI, resolved by EC2 at launch: no plan-time lookup.
   image_id               = "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
-  instance_type          = var.instance_type
+  instance_type          = var.clusters[each.key].instance_type
   ebs_optimized          = true
   update_default_version = true
   user_data = base64encode(join("\n", [
     "#!/bin/bash",
     "cat >> /etc/ecs/ecs.config <<'EOF'",
-    "ECS_CLUSTER=${aws_ecs_cluster.this.name}",
+    "ECS_CLUSTER=${aws_ecs_cluster.this[each.key].name}",
     "ECS_ENABLE_TASK_IAM_ROLE=true",
     "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true",
     "ECS_AWSVPC_BLOCK_IMDS=true",
@@ -369,26 +460,28 @@ resource "aws_launch_template" "this" {
   network_interfaces {
     associate_public_ip_address = false
     delete_on_termination       = true
-    security_groups             = [var.security_group_ids["cluster"]]
+    security_groups             = [var.security_group_ids[each.value.security_group]]
   }
 
   tag_specifications {
     resource_type = "instance"
-    tags          = merge(var.tags, { Name = "${var.name}-ecs" })
+    tags          = merge(var.tags, { Name = "${local.cluster_names[each.key]}-ecs" })
   }
 
   tag_specifications {
     resource_type = "volume"
-    tags          = merge(var.tags, { Name = "${var.name}-ecs" })
+    tags          = merge(var.tags, { Name = "${local.cluster_names[each.key]}-ecs" })
   }
 
-  tags = merge(var.tags, { Name = "${var.name}-ecs" })
+  tags = merge(var.tags, { Name = "${local.cluster_names[each.key]}-ecs" })
 }
 
 resource "aws_autoscaling_group" "this" {
-  name                  = "${var.name}-ecs"
-  min_size              = var.min_size
-  max_size              = var.max_size
+  for_each = aws_launch_template.this
+
+  name                  = "${local.cluster_names[each.key]}-ecs"
+  min_size              = var.clusters[each.key].min_size
+  max_size              = var.clusters[each.key].max_size
   vpc_zone_identifier   = values(var.private_subnet_ids)
   health_check_type     = "EC2"
   protect_from_scale_in = true
@@ -398,16 +491,13 @@ resource "aws_autoscaling_group" "this" {
   force_delete = true
 
   launch_template {
-    id      = aws_launch_template.this.id
-    version = aws_launch_template.this.latest_version
+    id      = each.value.id
+    version = each.value.latest_version
   }
 
-  # A new launch template version (instance type, AMI, user data) rolls the instances: a new
-  # one is launched before an old one goes (100-200% healthy). The capacity provider's managed
-  # termination protection sets scale-in protection on every instance that runs tasks, and an
-  # instance refresh skips protected instances by default, so it would never replace them:
-  # scale_in_protected_instances = "Refresh" replaces them too, and managed draining moves
-  # their tasks to other instances before each one is terminated.
+  # A new launch template version rolls the instances (see the single-cluster form): a new one
+  # is launched before an old one goes, protected instances are replaced too, and managed
+  # draining moves their tasks first.
   instance_refresh {
     strategy = "Rolling"
 
@@ -427,7 +517,7 @@ resource "aws_autoscaling_group" "this" {
   }
 
   dynamic "tag" {
-    for_each = merge(var.tags, { Name = "${var.name}-ecs" })
+    for_each = merge(var.tags, { Name = "${local.cluster_names[each.key]}-ecs" })
 
     content {
       key                 = tag.key
@@ -442,10 +532,12 @@ resource "aws_autoscaling_group" "this" {
 }
 
 resource "aws_ecs_capacity_provider" "this" {
-  name = "cp-${var.name}"
+  for_each = aws_autoscaling_group.this
+
+  name = "cp-${local.cluster_names[each.key]}"
 
   auto_scaling_group_provider {
-    auto_scaling_group_arn         = aws_autoscaling_group.this.arn
+    auto_scaling_group_arn         = each.value.arn
     managed_termination_protection = "ENABLED"
     managed_draining               = "ENABLED"
 
@@ -457,7 +549,7 @@ resource "aws_ecs_capacity_provider" "this" {
     }
   }
 
-  tags = merge(var.tags, { Name = "${var.name}-ec2" })
+  tags = merge(var.tags, { Name = "${local.cluster_names[each.key]}-ec2" })
 }
 
 ################################################################################
@@ -729,7 +821,7 @@ resource "aws_ecs_task_definition" "this" {
   for_each = local.services
 
   family                   = "${var.name}-${each.key}"
-  requires_compatibilities = ["EC2"]
+  requires_compatibilities = local.clusters[each.value.cluster].ec2 ? ["EC2"] : ["FARGATE"]
   network_mode             = local.network_mode
   cpu                      = var.services[each.key].cpu
   memory                   = var.services[each.key].memory
@@ -763,22 +855,25 @@ resource "aws_ecs_task_definition" "this" {
 # Services
 ################################################################################
 
-resource "aws_ecs_service" "autoscaled" {
-  for_each = { for s, svc in local.services : s => svc if svc.autoscaling }
+resource "aws_ecs_service" "this" {
+  for_each = { for s, svc in local.services : s => svc if !svc.autoscaling }
 
   name                              = each.key
-  cluster                           = aws_ecs_cluster.this.id
+  cluster                           = aws_ecs_cluster.this[each.value.cluster].id
   task_definition                   = aws_ecs_task_definition.this[each.key].arn
   desired_count                     = var.services[each.key].desired_count
   enable_execute_command            = each.value.exec
   enable_ecs_managed_tags           = true
   propagate_tags                    = "SERVICE"
   health_check_grace_period_seconds = length(each.value.target_groups) > 0 ? 60 : null
+  platform_version                  = local.clusters[each.value.cluster].ec2 ? null : "LATEST"
   # No force_new_deployment: with it every in-place update (a desired count, a grace period)
   # would replace every task. A new task definition revision starts a deployment by itself.
+  # Without it the provider replaces the service when its capacity provider strategy changes
+  # (an environment switched between FARGATE and FARGATE_SPOT).
 
   capacity_provider_strategy {
-    capacity_provider = local.capacity_provider
+    capacity_provider = local.capacity_providers[each.value.cluster]
     weight            = 1
   }
 
@@ -793,9 +888,71 @@ resource "aws_ecs_service" "autoscaled" {
     assign_public_ip = false
   }
 
-  ordered_placement_strategy {
-    type  = "spread"
-    field = "attribute:ecs.availability-zone"
+  dynamic "ordered_placement_strategy" {
+    for_each = local.clusters[each.value.cluster].ec2 ? ["attribute:ecs.availability-zone"] : []
+
+    content {
+      type  = "spread"
+      field = ordered_placement_strategy.value
+    }
+  }
+
+  dynamic "load_balancer" {
+    for_each = each.value.target_groups
+
+    content {
+      target_group_arn = var.target_group_arns[load_balancer.value]
+      container_name   = each.value.primary_container
+      container_port   = local.ports[each.key]
+    }
+  }
+
+
+  tags = merge(var.tags, { Name = each.key })
+
+  depends_on = [aws_ecs_cluster_capacity_providers.this, aws_iam_role_policy.execution]
+}
+
+resource "aws_ecs_service" "autoscaled" {
+  for_each = { for s, svc in local.services : s => svc if svc.autoscaling }
+
+  name                              = each.key
+  cluster                           = aws_ecs_cluster.this[each.value.cluster].id
+  task_definition                   = aws_ecs_task_definition.this[each.key].arn
+  desired_count                     = var.services[each.key].desired_count
+  enable_execute_command            = each.value.exec
+  enable_ecs_managed_tags           = true
+  propagate_tags                    = "SERVICE"
+  health_check_grace_period_seconds = length(each.value.target_groups) > 0 ? 60 : null
+  platform_version                  = local.clusters[each.value.cluster].ec2 ? null : "LATEST"
+  # No force_new_deployment: with it every in-place update (a desired count, a grace period)
+  # would replace every task. A new task definition revision starts a deployment by itself.
+  # Without it the provider replaces the service when its capacity provider strategy changes
+  # (an environment switched between FARGATE and FARGATE_SPOT).
+
+  capacity_provider_strategy {
+    capacity_provider = local.capacity_providers[each.value.cluster]
+    weight            = 1
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = values(var.private_subnet_ids)
+    security_groups  = [var.security_group_ids["service.${each.key}"]]
+    assign_public_ip = false
+  }
+
+  dynamic "ordered_placement_strategy" {
+    for_each = local.clusters[each.value.cluster].ec2 ? ["attribute:ecs.availability-zone"] : []
+
+    content {
+      type  = "spread"
+      field = ordered_placement_strategy.value
+    }
   }
 
   dynamic "load_balancer" {
@@ -826,7 +983,7 @@ resource "aws_appautoscaling_target" "this" {
   for_each = aws_ecs_service.autoscaled
 
   service_namespace  = "ecs"
-  resource_id        = "service/${aws_ecs_cluster.this.name}/${each.value.name}"
+  resource_id        = "service/${aws_ecs_cluster.this[local.services[each.key].cluster].name}/${each.value.name}"
   scalable_dimension = "ecs:service:DesiredCount"
   min_capacity       = var.services[each.key].autoscaling.min_capacity
   max_capacity       = var.services[each.key].autoscaling.max_capacity
@@ -862,4 +1019,9 @@ resource "aws_appautoscaling_policy" "this" {
 moved {
   from = aws_ecs_service.this["magento"]
   to   = aws_ecs_service.autoscaled["magento"]
+}
+
+moved {
+  from = aws_ecs_service.autoscaled["admin"]
+  to   = aws_ecs_service.this["admin"]
 }

@@ -36,26 +36,19 @@ variable "security_group_ids" {
   nullable    = false
 }
 
-variable "instance_type" {
-  description = "EC2 instance type of the container instances"
-  type        = string
-  nullable    = false
-}
-
-variable "min_size" {
-  description = "Minimum number of container instances"
-  type        = number
-  nullable    = false
-}
-
-variable "max_size" {
-  description = "Maximum number of container instances"
-  type        = number
-  nullable    = false
+variable "clusters" {
+  description = "Per-environment settings of each cluster, keyed by cluster name: \"fargate\" or \"fargate_spot\" for a Fargate cluster; the instance type and the size range of an EC2 cluster's container instances"
+  type = map(object({
+    capacity      = string
+    instance_type = optional(string)
+    min_size      = optional(number)
+    max_size      = optional(number)
+  }))
+  nullable = false
 
   validation {
-    condition     = var.max_size >= 1
-    error_message = "The autoscaling group needs room for at least one instance."
+    condition     = alltrue([for c in values(var.clusters) : contains(["fargate", "fargate_spot", "ec2"], c.capacity)])
+    error_message = "A cluster's capacity is \"fargate\", \"fargate_spot\" or \"ec2\"."
   }
 }
 

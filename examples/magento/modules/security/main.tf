@@ -7,13 +7,21 @@ locals {
       name        = "lb-public"
       description = "Load balancer public"
     }
-    cluster = {
-      name        = "cluster"
-      description = "ECS container instances"
+    "cluster.app" = {
+      name        = "cluster-app"
+      description = "ECS container instances of cluster app"
+    }
+    "cluster.admin" = {
+      name        = "cluster-admin"
+      description = "ECS container instances of cluster admin"
     }
     "service.magento" = {
       name        = "svc-magento"
       description = "Tasks of service magento"
+    }
+    "service.admin" = {
+      name        = "svc-admin"
+      description = "Tasks of service admin"
     }
     "database.main" = {
       name        = "db-main"
@@ -34,6 +42,10 @@ locals {
     bastion = {
       name        = "bastion"
       description = "Bastion host"
+    }
+    "server.jenkins" = {
+      name        = "srv-jenkins"
+      description = "Server jenkins"
     }
   }
 
@@ -60,6 +72,16 @@ locals {
       to_port        = 22
       description    = "SSH from SSH CIDRs"
     }
+    "cache.cache:ingress:service.admin:tcp:6379" = {
+      security_group = "cache.cache"
+      direction      = "ingress"
+      peer           = "service.admin"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 6379
+      to_port        = 6379
+      description    = "Redis from service.admin"
+    }
     "cache.cache:ingress:service.magento:tcp:6379" = {
       security_group = "cache.cache"
       direction      = "ingress"
@@ -69,6 +91,16 @@ locals {
       from_port      = 6379
       to_port        = 6379
       description    = "Redis from service.magento"
+    }
+    "cache.session:ingress:service.admin:tcp:6379" = {
+      security_group = "cache.session"
+      direction      = "ingress"
+      peer           = "service.admin"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 6379
+      to_port        = 6379
+      description    = "Redis from service.admin"
     }
     "cache.session:ingress:service.magento:tcp:6379" = {
       security_group = "cache.session"
@@ -80,8 +112,8 @@ locals {
       to_port        = 6379
       description    = "Redis from service.magento"
     }
-    "cluster:egress:anywhere:tcp:443" = {
-      security_group = "cluster"
+    "cluster.admin:egress:anywhere:tcp:443" = {
+      security_group = "cluster.admin"
       direction      = "egress"
       peer           = null
       cidr_list      = "anywhere"
@@ -89,6 +121,26 @@ locals {
       from_port      = 443
       to_port        = 443
       description    = "HTTPS for the ECS agent and image registries to internet"
+    }
+    "cluster.app:egress:anywhere:tcp:443" = {
+      security_group = "cluster.app"
+      direction      = "egress"
+      peer           = null
+      cidr_list      = "anywhere"
+      protocol       = "tcp"
+      from_port      = 443
+      to_port        = 443
+      description    = "HTTPS for the ECS agent and image registries to internet"
+    }
+    "database.main:ingress:service.admin:tcp:3306" = {
+      security_group = "database.main"
+      direction      = "ingress"
+      peer           = "service.admin"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 3306
+      to_port        = 3306
+      description    = "MySQL from service.admin"
     }
     "database.main:ingress:service.magento:tcp:3306" = {
       security_group = "database.main"
@@ -100,6 +152,16 @@ locals {
       to_port        = 3306
       description    = "MySQL from service.magento"
     }
+    "file_system.media:ingress:service.admin:tcp:2049" = {
+      security_group = "file_system.media"
+      direction      = "ingress"
+      peer           = "service.admin"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 2049
+      to_port        = 2049
+      description    = "NFS from service.admin"
+    }
     "file_system.media:ingress:service.magento:tcp:2049" = {
       security_group = "file_system.media"
       direction      = "ingress"
@@ -109,6 +171,26 @@ locals {
       from_port      = 2049
       to_port        = 2049
       description    = "NFS from service.magento"
+    }
+    "load_balancer.public:egress:server.jenkins:tcp:8080" = {
+      security_group = "load_balancer.public"
+      direction      = "egress"
+      peer           = "server.jenkins"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 8080
+      to_port        = 8080
+      description    = "traffic and health checks to server.jenkins"
+    }
+    "load_balancer.public:egress:service.admin:tcp:service-port" = {
+      security_group = "load_balancer.public"
+      direction      = "egress"
+      peer           = "service.admin"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 80
+      to_port        = 80
+      description    = "traffic and health checks to service.admin"
     }
     "load_balancer.public:egress:service.magento:tcp:service-port" = {
       security_group = "load_balancer.public"
@@ -139,6 +221,86 @@ locals {
       from_port      = 80
       to_port        = 80
       description    = "HTTP redirect to HTTPS from ingress CIDRs"
+    }
+    "server.jenkins:egress:anywhere:tcp:443" = {
+      security_group = "server.jenkins"
+      direction      = "egress"
+      peer           = null
+      cidr_list      = "anywhere"
+      protocol       = "tcp"
+      from_port      = 443
+      to_port        = 443
+      description    = "HTTPS for Session Manager, AWS APIs and updates to internet"
+    }
+    "server.jenkins:ingress:load_balancer.public:tcp:8080" = {
+      security_group = "server.jenkins"
+      direction      = "ingress"
+      peer           = "load_balancer.public"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 8080
+      to_port        = 8080
+      description    = "traffic and health checks from load_balancer.public"
+    }
+    "service.admin:egress:anywhere:tcp:443" = {
+      security_group = "service.admin"
+      direction      = "egress"
+      peer           = null
+      cidr_list      = "anywhere"
+      protocol       = "tcp"
+      from_port      = 443
+      to_port        = 443
+      description    = "HTTPS to AWS APIs and image registries to internet"
+    }
+    "service.admin:egress:cache.cache:tcp:6379" = {
+      security_group = "service.admin"
+      direction      = "egress"
+      peer           = "cache.cache"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 6379
+      to_port        = 6379
+      description    = "Redis to cache.cache"
+    }
+    "service.admin:egress:cache.session:tcp:6379" = {
+      security_group = "service.admin"
+      direction      = "egress"
+      peer           = "cache.session"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 6379
+      to_port        = 6379
+      description    = "Redis to cache.session"
+    }
+    "service.admin:egress:database.main:tcp:3306" = {
+      security_group = "service.admin"
+      direction      = "egress"
+      peer           = "database.main"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 3306
+      to_port        = 3306
+      description    = "MySQL to database.main"
+    }
+    "service.admin:egress:file_system.media:tcp:2049" = {
+      security_group = "service.admin"
+      direction      = "egress"
+      peer           = "file_system.media"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 2049
+      to_port        = 2049
+      description    = "NFS to file_system.media"
+    }
+    "service.admin:ingress:load_balancer.public:tcp:service-port" = {
+      security_group = "service.admin"
+      direction      = "ingress"
+      peer           = "load_balancer.public"
+      cidr_list      = null
+      protocol       = "tcp"
+      from_port      = 80
+      to_port        = 80
+      description    = "traffic and health checks from load_balancer.public"
     }
     "service.magento:egress:anywhere:tcp:443" = {
       security_group = "service.magento"
@@ -291,8 +453,18 @@ resource "aws_vpc_security_group_egress_rule" "to_cidr" {
 ################################################################################
 
 moved {
+  from = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.admin:tcp:80"]
+  to   = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.admin:tcp:service-port"]
+}
+
+moved {
   from = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.magento:tcp:80"]
   to   = aws_vpc_security_group_egress_rule.to_security_group["load_balancer.public:egress:service.magento:tcp:service-port"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.from_security_group["service.admin:ingress:load_balancer.public:tcp:80"]
+  to   = aws_vpc_security_group_ingress_rule.from_security_group["service.admin:ingress:load_balancer.public:tcp:service-port"]
 }
 
 moved {

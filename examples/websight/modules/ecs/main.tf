@@ -21,6 +21,9 @@ locals {
           secrets                  = {}
           essential                = true
           readonly_root_filesystem = false
+          health_command           = null
+          stop_timeout             = null
+          depends_on               = {}
         },
       ]
       primary_container = "nginx"
@@ -73,6 +76,9 @@ locals {
           }
           essential                = true
           readonly_root_filesystem = false
+          health_command           = null
+          stop_timeout             = null
+          depends_on               = {}
         },
       ]
       primary_container = "cms"
@@ -125,6 +131,9 @@ locals {
           }
           essential                = true
           readonly_root_filesystem = false
+          health_command           = ["CMD-SHELL", "mongosh --quiet --eval 'db.adminCommand(\"ping\").ok' || exit 1"]
+          stop_timeout             = 60
+          depends_on               = {}
         },
       ]
       primary_container = "mongo"
@@ -148,6 +157,26 @@ locals {
           read_only    = false
         },
       ]
+    }
+  }
+
+  # Deployment of each service: the share of tasks kept running and the share allowed to run
+  # during a deployment, and the load balancer's health check grace period (seconds).
+  deployments = {
+    nginx = {
+      min_healthy_percent = 100
+      max_percent         = 200
+      grace_period        = 60
+    }
+    cms = {
+      min_healthy_percent = 100
+      max_percent         = 200
+      grace_period        = 60
+    }
+    mongo = {
+      min_healthy_percent = 0
+      max_percent         = 100
+      grace_period        = null
     }
   }
 
@@ -270,6 +299,15 @@ locals {
             "awslogs-stream-prefix" = s
           }
         }
+        healthCheck = c.health_command == null ? null : {
+          command     = c.health_command
+          interval    = 30
+          timeout     = 5
+          retries     = 3
+          startPeriod = 60
+        }
+        stopTimeout = c.stop_timeout
+        dependsOn   = length(c.depends_on) == 0 ? null : [for name, condition in c.depends_on : { containerName = name, condition = condition }]
         },
         # In bridge mode containers of a task reach each other by name through links from
         # the container that receives traffic.
@@ -601,15 +639,17 @@ resource "aws_service_discovery_service" "this" {
 resource "aws_ecs_service" "this" {
   for_each = { for s, svc in local.services : s => svc if !svc.autoscaling }
 
-  name                              = each.key
-  cluster                           = aws_ecs_cluster.this.id
-  task_definition                   = aws_ecs_task_definition.this[each.key].arn
-  desired_count                     = var.services[each.key].desired_count
-  enable_execute_command            = each.value.exec
-  enable_ecs_managed_tags           = true
-  propagate_tags                    = "SERVICE"
-  health_check_grace_period_seconds = length(each.value.target_groups) > 0 ? 60 : null
-  platform_version                  = "LATEST"
+  name                               = each.key
+  cluster                            = aws_ecs_cluster.this.id
+  task_definition                    = aws_ecs_task_definition.this[each.key].arn
+  desired_count                      = var.services[each.key].desired_count
+  enable_execute_command             = each.value.exec
+  enable_ecs_managed_tags            = true
+  propagate_tags                     = "SERVICE"
+  health_check_grace_period_seconds  = local.deployments[each.key].grace_period
+  deployment_minimum_healthy_percent = local.deployments[each.key].min_healthy_percent
+  deployment_maximum_percent         = local.deployments[each.key].max_percent
+  platform_version                   = "LATEST"
   # No force_new_deployment: with it every in-place update (a desired count, a grace period)
   # would replace every task. A new task definition revision starts a deployment by itself.
   # Without it the provider replaces the service when its capacity provider strategy changes

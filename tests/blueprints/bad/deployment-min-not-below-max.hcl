@@ -1,5 +1,5 @@
-# expect: 32:13 itself
-# an allow flow from a service to itself
+# expect: 29:5 min_healthy_percent, below, max_percent
+# a deployment with no room between its percentages
 app "shop" {
   region = "eu-west-1"
 
@@ -25,11 +25,10 @@ app "shop" {
     cpu           = 256
     memory        = 512
     desired_count = 2
-  }
 
-  allow {
-    from  = "service.web"
-    to    = "service.web"
-    ports = "80"
+    deployment {
+      min_healthy_percent = 100
+      max_percent         = 100
+    }
   }
 }
