@@ -1,6 +1,6 @@
 //! The review as text (a terminal), Markdown (a pull request) or JSON (a machine).
 
-use super::{EnvReview, ResourceAction, ResourceChange, Review};
+use super::{EnvReview, IgnoredChange, ResourceAction, ResourceChange, Review};
 use crate::output::diff;
 use crate::output::sync::Action;
 use serde_json::{Value, json};
@@ -18,6 +18,9 @@ fn summary(e: &EnvReview) -> String {
         return format!("no prediction: {why}");
     }
     if e.resources.is_empty() {
+        if !e.ignored.is_empty() {
+            return "no resource changes: Terraform ignores what changes (below)".into();
+        }
         return "no resource changes".into();
     }
     let mut parts = vec![
@@ -35,6 +38,44 @@ fn summary(e: &EnvReview) -> String {
         parts.push(format!("{moves} to move"));
     }
     parts.join(", ")
+}
+
+/// What a resource line adds after the address: the old address of a move, the arguments that
+/// force a replacement, the referenced resources a change follows from.
+fn causes(r: &ResourceChange) -> String {
+    let mut out = String::new();
+    if let Some(from) = &r.moved_from {
+        out.push_str(&format!(" (moved from {from})"));
+    }
+    let mut parts = Vec::new();
+    if !r.forced_by.is_empty() {
+        parts.push(format!("forced by {}", r.forced_by.join(", ")));
+    }
+    if !r.follows.is_empty() {
+        let mut seen = Vec::new();
+        for f in &r.follows {
+            let d = f.describe();
+            if !seen.contains(&d) {
+                seen.push(d);
+            }
+        }
+        parts.push(format!("follows {}", seen.join(", ")));
+    }
+    if !parts.is_empty() {
+        out.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    out
+}
+
+/// The note on a change Terraform ignores.
+fn ignored_note(i: &IgnoredChange) -> String {
+    format!(
+        "{}: {} -> {}, ignored by Terraform (lifecycle ignore_changes = [{}])",
+        i.attribute,
+        show(&i.before),
+        show(&i.after),
+        i.attribute.split('.').next().unwrap_or_default()
+    )
 }
 
 fn show(v: &Value) -> String {
@@ -64,7 +105,7 @@ fn touched(review: &Review) -> (Vec<&EnvReview>, usize) {
         review
             .envs
             .iter()
-            .filter(|e| e.unknown.is_some() || !e.resources.is_empty())
+            .filter(|e| e.unknown.is_some() || !e.resources.is_empty() || !e.ignored.is_empty())
             .map(|e| e.app.as_str()),
     );
     let all: std::collections::BTreeSet<&str> =
@@ -94,14 +135,12 @@ pub fn text(review: &Review, color: bool) -> String {
         out.push_str(&format!("{}/{}: {}\n", e.app, e.env, summary(e)));
         for action in ORDER {
             for r in e.resources.iter().filter(|r| r.action == action) {
-                out.push_str(&format!("  {} {}", action.symbol(), r.address));
-                if let Some(from) = &r.moved_from {
-                    out.push_str(&format!(" (moved from {from})"));
-                }
-                if !r.forced_by.is_empty() {
-                    out.push_str(&format!(" (forced by {})", r.forced_by.join(", ")));
-                }
-                out.push('\n');
+                out.push_str(&format!(
+                    "  {} {}{}\n",
+                    action.symbol(),
+                    r.address,
+                    causes(r)
+                ));
                 for c in &r.changes {
                     out.push_str(&format!(
                         "      {}: {} -> {}{}\n",
@@ -116,6 +155,9 @@ pub fn text(review: &Review, color: bool) -> String {
                     ));
                 }
             }
+        }
+        for i in &e.ignored {
+            out.push_str(&format!("  = {}\n      {}\n", i.address, ignored_note(i)));
         }
     }
     out.push_str(&unchanged_apps(unchanged));
@@ -153,10 +195,31 @@ fn md_changes(r: &ResourceChange) -> String {
             )
         })
         .collect();
+    let mut head = Vec::new();
     if let Some(from) = &r.moved_from {
-        parts.insert(0, format!("moved from {}", code(from)));
+        head.push(format!("moved from {}", code(from)));
     }
-    parts.join("<br>")
+    if !r.forced_by.is_empty() {
+        head.push(format!(
+            "forced by {}",
+            r.forced_by
+                .iter()
+                .map(|a| code(a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for f in &r.follows {
+        let d = match f.cause {
+            "reference" => format!("follows reference to {}", code(&f.address)),
+            cause => format!("follows {cause} of {}", code(&f.address)),
+        };
+        if !head.contains(&d) {
+            head.push(d);
+        }
+    }
+    head.append(&mut parts);
+    head.join("<br>")
 }
 
 /// Markdown: a table per environment of every app that changes, replacements and deletions
@@ -170,6 +233,16 @@ pub fn markdown(review: &Review) -> String {
     let (envs, unchanged) = touched(review);
     for e in envs {
         out.push_str(&format!("\n### {} / {}\n\n{}\n", e.app, e.env, summary(e)));
+        for i in &e.ignored {
+            out.push_str(&format!(
+                "\n> **Note**: {} of {} changes from {} to {}; Terraform ignores it (`lifecycle {{ ignore_changes = [{}] }}`), so no resource changes for it.\n",
+                code(&i.attribute),
+                code(&i.address),
+                code(&show(&i.before)),
+                code(&show(&i.after)),
+                i.attribute.split('.').next().unwrap_or_default()
+            ));
+        }
         if e.resources.is_empty() {
             continue;
         }
@@ -295,6 +368,11 @@ pub fn json(review: &Review) -> Value {
                     })).collect::<Vec<_>>(),
                     "forced_by": r.forced_by,
                     "moved_from": r.moved_from,
+                    "follows": r.follows.iter().map(|f| json!({
+                        "attribute": f.attribute,
+                        "address": f.address,
+                        "cause": f.cause,
+                    })).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -311,6 +389,12 @@ pub fn json(review: &Review) -> Value {
                 "unknown_reason": e.unknown,
                 "summary": summary,
                 "resources": resources,
+                "ignored": e.ignored.iter().map(|i| json!({
+                    "address": i.address,
+                    "attribute": i.attribute,
+                    "before": i.before,
+                    "after": i.after,
+                })).collect::<Vec<_>>(),
             }),
         );
     }
@@ -370,6 +454,7 @@ mod tests {
             env: env.into(),
             unknown: None,
             resources,
+            ignored: Vec::new(),
         }
     }
 
@@ -380,6 +465,7 @@ mod tests {
             changes: Vec::new(),
             forced_by: Vec::new(),
             moved_from: None,
+            follows: Vec::new(),
         }
     }
 
