@@ -52,19 +52,36 @@ fn causes(r: &ResourceChange) -> String {
         parts.push(format!("forced by {}", r.forced_by.join(", ")));
     }
     if !r.follows.is_empty() {
-        let mut seen = Vec::new();
-        for f in &r.follows {
-            let d = f.describe();
-            if !seen.contains(&d) {
-                seen.push(d);
-            }
-        }
-        parts.push(format!("follows {}", seen.join(", ")));
+        parts.push(format!(
+            "follows {}",
+            first_follows(r, |f| f.describe()).join(", ")
+        ));
     }
     if !parts.is_empty() {
         out.push_str(&format!(" ({})", parts.join(", ")));
     }
     out
+}
+
+/// How many causes a resource line names before it counts the rest.
+const FOLLOWS_SHOWN: usize = 2;
+
+/// The distinct causes of a change, described by `describe`: the first [`FOLLOWS_SHOWN`], then
+/// `N more` (the JSON format lists them all).
+fn first_follows(r: &ResourceChange, describe: impl Fn(&super::Follow) -> String) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for f in &r.follows {
+        let d = describe(f);
+        if !seen.contains(&d) {
+            seen.push(d);
+        }
+    }
+    if seen.len() > FOLLOWS_SHOWN + 1 {
+        let more = seen.len() - FOLLOWS_SHOWN;
+        seen.truncate(FOLLOWS_SHOWN);
+        seen.push(format!("{more} more"));
+    }
+    seen
 }
 
 /// The note on a change Terraform ignores.
@@ -209,14 +226,12 @@ fn md_changes(r: &ResourceChange) -> String {
                 .join(", ")
         ));
     }
-    for f in &r.follows {
-        let d = match f.cause {
-            "reference" => format!("follows reference to {}", code(&f.address)),
-            cause => format!("follows {cause} of {}", code(&f.address)),
-        };
-        if !head.contains(&d) {
-            head.push(d);
-        }
+    if !r.follows.is_empty() {
+        let causes = first_follows(r, |f| match f.cause {
+            "reference" => format!("reference to {}", code(&f.address)),
+            cause => format!("{cause} of {}", code(&f.address)),
+        });
+        head.push(format!("follows {}", causes.join(", ")));
     }
     head.append(&mut parts);
     head.join("<br>")
