@@ -597,4 +597,49 @@ mod tests {
         };
         assert_eq!(super::text(&quiet, false), "1 app without changes\n");
     }
+
+    #[test]
+    fn causes_and_ignored_changes_are_reported_in_every_format() {
+        let lb = "module.alb.aws_lb.this[\"public\"]";
+        let listener = "module.alb.aws_lb_listener.this[\"public.https\"]";
+        let mut l = update(listener);
+        l.action = ResourceAction::Replace;
+        l.forced_by = vec!["load_balancer_arn".into()];
+        l.follows = vec![super::super::Follow {
+            attribute: "load_balancer_arn".into(),
+            address: lb.into(),
+            cause: "replacement",
+        }];
+        let mut e = env("shop", "dev", vec![l]);
+        e.ignored = vec![IgnoredChange {
+            address: "module.ecs.aws_ecs_service.autoscaled[\"api\"]".into(),
+            attribute: "desired_count".into(),
+            before: serde_json::json!(1),
+            after: serde_json::json!(3),
+        }];
+        let review = Review {
+            base: "disk".into(),
+            envs: vec![e],
+            files: vec![file("shop/envs/dev/main.tf")],
+        };
+        let t = text(&review, false);
+        assert!(
+            t.contains(&format!(
+                "  -/+ {listener} (forced by load_balancer_arn, follows replacement of {lb})\n"
+            )),
+            "{t}"
+        );
+        assert!(t.contains("ignore_changes = [desired_count]"), "{t}");
+        let md = markdown(&review);
+        assert!(md.contains("follows replacement of"), "{md}");
+        assert!(md.contains("ignore_changes = [desired_count]"), "{md}");
+        let j = json(&review);
+        let env = &j["environments"]["shop/dev"];
+        assert_eq!(
+            env["resources"][0]["follows"],
+            serde_json::json!([{"attribute": "load_balancer_arn", "address": lb, "cause": "replacement"}])
+        );
+        assert_eq!(env["ignored"][0]["attribute"], "desired_count");
+        assert_eq!(j["schema_version"], 1);
+    }
 }

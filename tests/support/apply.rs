@@ -352,6 +352,8 @@ impl Scratch<'_> {
             let action = c["action"].as_str().unwrap_or_default();
             let moved = c["previous_resource"]["addr"].is_string();
             let action = match action {
+                // A data source read at apply time: not a managed resource.
+                "read" => continue,
                 "update" | "move" | "noop" if moved => "move",
                 a => a,
             };
