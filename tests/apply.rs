@@ -17,6 +17,7 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -95,10 +96,133 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
+/// The blueprint and environment the predictions are measured on: applied once, then every
+/// change of [`PREDICTIONS`] is planned on that state.
+const PREDICTION_BLUEPRINT: &str = "tests/blueprints/full-stack.hcl";
+const PREDICTION_ENV: &str = "dev";
+
+/// A blueprint change whose `diff` prediction is compared with Terraform's plan: every edit
+/// replaces each occurrence of a text (it must be there) in the blueprint.
+struct Prediction {
+    name: &'static str,
+    edits: &'static [(&'static str, &'static str)],
+}
+
+const PREDICTIONS: &[Prediction] = &[
+    Prediction {
+        name: "add-az",
+        edits: &[("\"us-west-2c\"]", "\"us-west-2c\", \"us-west-2d\"]")],
+    },
+    Prediction {
+        name: "container-port",
+        edits: &[("8080", "9090")],
+    },
+    Prediction {
+        name: "engine-version",
+        edits: &[("\"16.4\"", "\"16.6\"")],
+    },
+    Prediction {
+        name: "engine-major-version",
+        edits: &[("\"16.4\"", "\"17.4\"")],
+    },
+    Prediction {
+        name: "instance-class",
+        edits: &[("\"db.t4g.medium\"", "\"db.r6g.large\"")],
+    },
+    Prediction {
+        name: "rename-service",
+        edits: &[
+            ("service \"worker\"", "service \"jobs\""),
+            ("\"service.worker\"", "\"service.jobs\""),
+        ],
+    },
+    Prediction {
+        name: "remove-cache",
+        edits: &[
+            (", \"cache.session\"", ""),
+            (
+                "  cache \"session\" {\n    engine    = \"redis\"\n    version   = \"7.1\"\n    node_type = \"cache.t4g.small\"\n    nodes     = 2\n  }\n",
+                "",
+            ),
+            (
+                "    private_record \"session\" {\n      target = \"cache.session\"\n    }\n",
+                "",
+            ),
+            ("    cache \"session\" {\n      nodes = 1\n    }\n", ""),
+            (
+                "    cache \"session\" {\n      node_type = \"cache.r7g.large\"\n      nodes     = 3\n    }\n",
+                "",
+            ),
+        ],
+    },
+    Prediction {
+        name: "add-service-with-route",
+        edits: &[(
+            "  allow {\n",
+            "  service \"admin\" {\n    image        = \"public.ecr.aws/nginx/nginx:1.27-alpine\"\n    port         = 80\n    health_check = \"/\"\n\n    route {\n      load_balancer = \"public\"\n      listener      = \"https\"\n      hosts         = [\"admin.example.com\"]\n    }\n  }\n\n  allow {\n",
+        )],
+    },
+    Prediction {
+        name: "nat-per-az",
+        edits: &[("nat          = \"single\"", "nat          = \"per_az\"")],
+    },
+    Prediction {
+        name: "listener-port",
+        edits: &[("port     = 443", "port     = 8443")],
+    },
+    Prediction {
+        name: "certificate",
+        edits: &[(
+            "certificate/00000000-0000-0000-0000-000000000000",
+            "certificate/00000000-0000-0000-0000-000000000001",
+        )],
+    },
+    Prediction {
+        name: "fargate-cpu-memory",
+        edits: &[(
+            "    cpu           = 256\n    memory        = 512\n",
+            "    cpu           = 512\n    memory        = 1024\n",
+        )],
+    },
+    Prediction {
+        name: "data-subnets-off",
+        edits: &[("data_subnets = true", "data_subnets = false")],
+    },
+    Prediction {
+        name: "internal-load-balancer",
+        edits: &[(
+            "    redirect_http = true\n",
+            "    redirect_http = true\n    internal      = true\n",
+        )],
+    },
+    Prediction {
+        name: "discovery-on",
+        edits: &[(
+            "    uses          = [\"file_system.assets\"]\n",
+            "    uses          = [\"file_system.assets\"]\n    discovery     = true\n",
+        )],
+    },
+    Prediction {
+        name: "autoscaling-on",
+        edits: &[(
+            "    uses          = [\"file_system.assets\"]\n",
+            "    uses          = [\"file_system.assets\"]\n\n    autoscaling {\n      min = 2\n      max = 4\n      cpu = 60\n    }\n",
+        )],
+    },
+    Prediction {
+        name: "autoscaled-desired-count",
+        edits: &[(
+            "desired_count = 1\n      autoscaling {",
+            "desired_count = 3\n      autoscaling {",
+        )],
+    },
+];
+
 /// One unit of work for the pool.
 enum Work<'a> {
     Root(&'a Target),
     Scenario(&'a Scenario),
+    Predictions,
 }
 
 impl Work<'_> {
@@ -106,8 +230,187 @@ impl Work<'_> {
         match self {
             Work::Root(t) => t.label(),
             Work::Scenario(s) => format!("scenario {}", s.name),
+            Work::Predictions => "predictions".to_string(),
         }
     }
+}
+
+/// Every address whose action Terraform's plan (address -> action, see
+/// [`support::apply::Scratch::plan_variant`]) and the prediction (`diff --format json`, one
+/// environment) do not agree on: `(address, predicted, terraform)`.
+fn mismatches(
+    terraform: &BTreeMap<String, String>,
+    predicted: &serde_json::Value,
+) -> Vec<(String, String, String)> {
+    let mut actions: BTreeMap<&str, (Option<&str>, Option<&str>)> = BTreeMap::new();
+    for (address, action) in terraform {
+        actions.entry(address).or_default().1 = Some(action);
+    }
+    for r in predicted["resources"].as_array().into_iter().flatten() {
+        let address = r["address"].as_str().unwrap_or_default();
+        actions.entry(address).or_default().0 = r["action"].as_str();
+    }
+    let show = |a: Option<&str>| a.unwrap_or("no change").to_string();
+    actions
+        .into_iter()
+        .filter(|(_, (p, t))| p != t)
+        .map(|(a, (p, t))| (a.to_string(), show(p), show(t)))
+        .collect()
+}
+
+/// What one blueprint change of [`PREDICTIONS`] came to.
+struct Measured {
+    predicted: usize,
+    planned: usize,
+    mismatches: Vec<(String, String, String)>,
+}
+
+/// Regenerates the blueprint with the change, predicts with `diff --format json` against the
+/// applied output (`base_out`), and plans the new output on the applied state.
+fn measure(
+    scratch: &support::apply::Scratch,
+    text: &str,
+    file: &std::ffi::OsStr,
+    base_out: &Path,
+    app: &str,
+    p: &Prediction,
+) -> Result<Measured, String> {
+    let mut changed = text.to_string();
+    for (from, to) in p.edits {
+        if !changed.contains(from) {
+            return Err(format!("{}: {from:?} is not in the blueprint", p.name));
+        }
+        changed = changed.replace(from, to);
+    }
+    let ws = tempfile::tempdir().map_err(|e| e.to_string())?;
+    std::fs::create_dir(ws.path().join("blueprints")).map_err(|e| e.to_string())?;
+    std::fs::write(ws.path().join("blueprints").join(file), changed).map_err(|e| e.to_string())?;
+    let base_out = base_out.display().to_string();
+    let diff = run_in(ws.path(), &["diff", "--out", &base_out, "--format", "json"]);
+    if diff.code != 0 {
+        return Err(format!("{}: diff failed:\n{}", p.name, diff.stderr));
+    }
+    let report: serde_json::Value = serde_json::from_str(&diff.stdout)
+        .map_err(|e| format!("{}: diff --format json: {e}", p.name))?;
+    let run = run_in(ws.path(), &["generate", "--out", "out"]);
+    if run.code != 0 {
+        return Err(format!("{}: generate failed:\n{}", p.name, run.stderr));
+    }
+    let terraform = scratch.plan_variant(&ws.path().join("out").join(app), p.name)?;
+    let env = &report["environments"][format!("{app}/{PREDICTION_ENV}")];
+    if let Ok(dir) = std::env::var("TFBLUEPRINT_PREDICTIONS_DUMP") {
+        // For working on the prediction: Terraform's actions and the changed blueprint.
+        let dir = Path::new(&dir).join(p.name);
+        std::fs::create_dir_all(dir.join("blueprints")).ok();
+        std::fs::write(
+            dir.join("terraform.json"),
+            serde_json::json!(terraform).to_string(),
+        )
+        .ok();
+        std::fs::copy(
+            ws.path().join("blueprints").join(file),
+            dir.join("blueprints").join(file),
+        )
+        .ok();
+    }
+    Ok(Measured {
+        predicted: env["resources"].as_array().map_or(0, Vec::len),
+        planned: terraform.len(),
+        mismatches: mismatches(&terraform, env),
+    })
+}
+
+/// Applies [`PREDICTION_BLUEPRINT`] once, then for every change of [`PREDICTIONS`] requires
+/// Terraform's action on every address of the plan on that state to be the predicted one.
+/// The changes are planned two at a time (`TFBLUEPRINT_PREDICTION_JOBS`), on the same server.
+fn run_predictions(cycle: &Cycle) -> Outcome {
+    let started = std::time::Instant::now();
+    let label = "predictions".to_string();
+    let mut outcome = Outcome {
+        label: label.clone(),
+        ..Outcome::default()
+    };
+    let file = Path::new(PREDICTION_BLUEPRINT).file_name().unwrap();
+    let base = support::workspace(&[PREDICTION_BLUEPRINT]);
+    let result = (|| -> Result<(), String> {
+        let run = run_in(base.path(), &["generate", "--out", "out"]);
+        if run.code != 0 {
+            return Err(format!("[{label}] generate failed:\n{}", run.stderr));
+        }
+        let app_dir = read_dir_sorted(&base.path().join("out"))
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|p| p.join("envs").is_dir())
+            .ok_or("no app generated")?;
+        let app = app_dir.file_name().unwrap().to_string_lossy().into_owned();
+        let scratch = cycle.prepare(&app_dir, PREDICTION_ENV)?;
+        scratch.apply()?;
+        outcome.applied = true;
+        outcome.resources = scratch.state_list()?.len();
+        // This plan refreshes every object and must find no change: the state is what the
+        // server holds, so the plans of the changes may skip their refresh.
+        scratch.converges()?;
+        outcome.converged = true;
+        let text = std::fs::read_to_string(base.path().join("blueprints").join(file))
+            .map_err(|e| e.to_string())?;
+        let jobs = std::env::var("TFBLUEPRINT_PREDICTION_JOBS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(2);
+        let queue = Mutex::new(PREDICTIONS.iter().collect::<Vec<_>>());
+        let results = Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for _ in 0..jobs {
+                s.spawn(|| {
+                    loop {
+                        let Some(p) = queue.lock().unwrap().pop() else {
+                            return;
+                        };
+                        let m = measure(&scratch, &text, file, &base.path().join("out"), &app, p);
+                        results.lock().unwrap().push((p.name, m));
+                    }
+                });
+            }
+        });
+        let mut results = results.into_inner().unwrap();
+        results.sort_by_key(|(name, _)| *name);
+        let mut failures = Vec::new();
+        let mut total = 0;
+        for (name, m) in results {
+            match m {
+                Ok(m) => {
+                    println!(
+                        "    prediction {name}: {} addresses changed by Terraform's plan, {} predicted, {} mismatches",
+                        m.planned,
+                        m.predicted,
+                        m.mismatches.len()
+                    );
+                    total += m.mismatches.len();
+                    failures.extend(m.mismatches.into_iter().map(|(a, p, t)| {
+                        format!("{name}: {a}: predicted {p}, Terraform plans {t}")
+                    }));
+                }
+                Err(e) => failures.push(e),
+            }
+        }
+        println!(
+            "    predictions: {} blueprint changes, {total} mismatches",
+            PREDICTIONS.len()
+        );
+        scratch.destroy()?;
+        outcome.destroyed = true;
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("[{label}]\n{}", failures.join("\n")))
+        }
+    })();
+    if let Err(e) = result {
+        outcome.failure = e;
+    }
+    outcome.took = started.elapsed();
+    outcome
 }
 
 /// Runs a scenario: apply, each step, a plan that must show no change, destroy.
@@ -209,9 +512,8 @@ fn main() -> ExitCode {
         .expect("temp dir");
     let targets: Vec<Target> = targets(generated.path());
     // Scenarios first: they apply more than once and take the longest.
-    let work: Vec<Work> = SCENARIOS
-        .iter()
-        .map(Work::Scenario)
+    let work: Vec<Work> = std::iter::once(Work::Predictions)
+        .chain(SCENARIOS.iter().map(Work::Scenario))
         .chain(targets.iter().map(Work::Root))
         .filter(|w| filters.is_empty() || filters.iter().any(|f| w.label().contains(f)))
         .collect();
@@ -258,6 +560,7 @@ fn main() -> ExitCode {
                     let outcome = match work {
                         Work::Root(t) => cycle.run(&t.app_dir, &t.env),
                         Work::Scenario(s) => run_scenario(&cycle, s),
+                        Work::Predictions => run_predictions(&cycle),
                     };
                     println!("  {}", outcome.line());
                     if !outcome.ok() {

@@ -388,3 +388,71 @@ fn output_without_inventory_is_reported_unknown() {
         assert!(e["resources"].as_array().unwrap().is_empty());
     }
 }
+
+/// The table of arguments that force a new resource (`inventory::forcing`) covers every
+/// resource type the modules emit, and every argument it lists is one the inventory tracks (an
+/// attribute or a reference) of that type: no type falls through to "nothing forces", and no
+/// entry is dead. Which status each entry has is what the apply harness's `predictions`
+/// scenarios check against Terraform.
+#[test]
+fn the_force_new_table_covers_every_emitted_type_and_tracked_argument() {
+    let mut blueprints: Vec<String> = Vec::new();
+    for dir in ["blueprints", "tests/blueprints"] {
+        for e in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "hcl") {
+                blueprints.push(format!(
+                    "{dir}/{}",
+                    p.file_name().unwrap().to_string_lossy()
+                ));
+            }
+        }
+    }
+    blueprints.sort();
+    let refs: Vec<&str> = blueprints.iter().map(String::as_str).collect();
+    let ws = workspace(&refs);
+    run_in(ws.path(), &["generate", "--out", "out"]).expect(0);
+    // type -> every tracked argument (attributes, their first segments, references).
+    let mut tracked: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for app in std::fs::read_dir(ws.path().join("out")).unwrap() {
+        let envs = app.unwrap().path().join("envs");
+        for env in std::fs::read_dir(&envs).into_iter().flatten() {
+            let path = env.unwrap().path().join(inventory::FILE_NAME);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let resources = inventory::parse(&text).unwrap();
+            for r in resources.values() {
+                let names = tracked.entry(r.resource_type().to_string()).or_default();
+                for a in r
+                    .attributes
+                    .keys()
+                    .chain(r.refs.keys())
+                    .chain(r.reads.keys())
+                {
+                    names.insert(a.clone());
+                    names.insert(a.split('.').next().unwrap().to_string());
+                }
+                // References point at resources of the same environment.
+                for t in r.refs.values().chain(r.reads.values()).flatten() {
+                    assert!(
+                        resources.contains_key(t),
+                        "{}: {} references {t}, not in the inventory",
+                        path.display(),
+                        r.address
+                    );
+                }
+            }
+        }
+    }
+    assert!(tracked.len() > 40, "{:?}", tracked.keys());
+    for (ty, names) in &tracked {
+        let Some(forcing) = inventory::forcing(ty) else {
+            panic!("{ty} is emitted but not in the force-new table");
+        };
+        for f in forcing.iter().filter(|f| **f != "*") {
+            assert!(
+                names.contains(*f),
+                "the force-new table lists {ty}.{f}, which the inventory does not track ({names:?})"
+            );
+        }
+    }
+}

@@ -23,6 +23,18 @@ pub struct Resource {
     pub attributes: BTreeMap<String, Value>,
     /// Addresses this resource had before; the module declares `moved` blocks for them.
     pub moved_from: Vec<String>,
+    /// References: argument -> the addresses of the resources whose computed attributes (IDs,
+    /// ARNs, names Terraform only knows after apply) the argument takes. When one of them is
+    /// created or replaced, or the set changes, the argument changes.
+    pub refs: BTreeMap<String, Vec<String>>,
+    /// Arguments computed by a data source (an IAM policy document) that references these
+    /// resources: Terraform defers reading it to apply time, so the argument changes, when any
+    /// of them has a planned change (references of a data source count per resource, not per
+    /// instance: `[*]` lists every instance).
+    pub reads: BTreeMap<String, Vec<String>>,
+    /// Arguments the module's `lifecycle { ignore_changes }` lists: tracked, so that a change
+    /// of theirs can be named, but Terraform does not act on it.
+    pub ignored: Vec<String>,
 }
 
 impl Resource {
@@ -72,7 +84,7 @@ pub fn env_inventory(model: &AppModel, env: &EnvRoot) -> BTreeMap<String, Resour
             "ecs" => ecs(env, shape, &vars, &mut inv),
             "aurora" => aurora(shape, &vars, &mut inv),
             "elasticache" => elasticache(shape, &vars, &mut inv),
-            "efs" => efs(env, shape, &vars, &mut inv),
+            "efs" => efs(model, env, shape, &vars, &mut inv),
             "dns" => dns(shape, &vars, &mut inv),
             "bastion" => bastion(&vars, &mut inv),
             "servers" => servers(shape, &vars, &mut inv),
@@ -80,6 +92,7 @@ pub fn env_inventory(model: &AppModel, env: &EnvRoot) -> BTreeMap<String, Resour
             other => unreachable!("module {other} has no inventory"),
         }
     }
+    resolve_refs(&mut out);
     out
 }
 
@@ -112,7 +125,71 @@ impl Inv<'_> {
             address,
             attributes,
             moved_from: Vec::new(),
+            refs: BTreeMap::new(),
+            reads: BTreeMap::new(),
+            ignored: Vec::new(),
         })
+    }
+}
+
+/// The address of a resource instance of any module of the environment root.
+fn at(module: &str, ty: &str, name: &str, key: Option<&str>) -> String {
+    match key {
+        None => format!("module.{module}.{ty}.{name}"),
+        Some(k) => format!("module.{module}.{ty}.{name}[{}]", quote(k)),
+    }
+}
+
+/// Every instance of a resource (`module.network.aws_subnet.private[*]`): a reference to a
+/// whole map of them, resolved against the environment's inventory by [`resolve_refs`].
+fn all(module: &str, ty: &str, name: &str) -> String {
+    format!("module.{module}.{ty}.{name}[*]")
+}
+
+/// Expands the `[*]` references and keeps only references to resources of the environment.
+fn resolve_refs(out: &mut BTreeMap<String, Resource>) {
+    let addresses: Vec<String> = out.keys().cloned().collect();
+    for r in out.values_mut() {
+        for targets in r.refs.values_mut().chain(r.reads.values_mut()) {
+            let mut resolved: Vec<String> = Vec::new();
+            for t in targets.iter() {
+                match t.strip_suffix("[*]") {
+                    Some(base) => resolved.extend(
+                        addresses
+                            .iter()
+                            .filter(|a| a.strip_prefix(base).is_some_and(|k| k.starts_with('[')))
+                            .cloned(),
+                    ),
+                    None if addresses.contains(t) => resolved.push(t.clone()),
+                    None => {}
+                }
+            }
+            resolved.sort();
+            resolved.dedup();
+            *targets = resolved;
+        }
+        r.refs.retain(|_, t| !t.is_empty());
+        r.reads.retain(|_, t| !t.is_empty());
+    }
+}
+
+impl Resource {
+    /// Adds references of `argument` to `addresses` (see [`Resource::refs`]).
+    fn refs<I: IntoIterator<Item = String>>(&mut self, argument: &str, addresses: I) -> &mut Self {
+        let list = self.refs.entry(argument.to_string()).or_default();
+        list.extend(addresses);
+        list.sort();
+        list.dedup();
+        self
+    }
+
+    /// Adds resources the data source behind `argument` references (see [`Resource::reads`]).
+    fn reads<I: IntoIterator<Item = String>>(&mut self, argument: &str, addresses: I) -> &mut Self {
+        let list = self.reads.entry(argument.to_string()).or_default();
+        list.extend(addresses);
+        list.sort();
+        list.dedup();
+        self
     }
 }
 
@@ -219,12 +296,16 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
         Key::None,
         vec![("cidr_block", v.get("cidr_block").clone())],
     );
-    inv.add("aws_default_security_group", "this", Key::None, vec![]);
-    inv.add("aws_internet_gateway", "this", Key::None, vec![]);
+    let vpc = at("network", "aws_vpc", "this", None);
+    inv.add("aws_default_security_group", "this", Key::None, vec![])
+        .refs("vpc_id", [vpc.clone()]);
+    inv.add("aws_internet_gateway", "this", Key::None, vec![])
+        .refs("vpc_id", [vpc.clone()]);
     for (tier, rt_per_az) in [("public", false), ("private", true), ("data", false)] {
         if tier == "data" && !data {
             continue;
         }
+        let table = |az: &str| at("network", "aws_route_table", tier, rt_per_az.then_some(az));
         for (az, cidr) in items(&subnets[tier]) {
             inv.add(
                 "aws_subnet",
@@ -234,7 +315,8 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
                     ("availability_zone", json!(az)),
                     ("cidr_block", cidr.clone()),
                 ],
-            );
+            )
+            .refs("vpc_id", [vpc.clone()]);
             inv.add(
                 "aws_route_table_association",
                 tier,
@@ -247,16 +329,28 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
                         tier.to_string()
                     }),
                 )],
-            );
+            )
+            .refs("subnet_id", [at("network", "aws_subnet", tier, Some(az))])
+            .refs("route_table_id", [table(az)]);
             if rt_per_az {
-                inv.add("aws_route_table", tier, Key::Str(az), vec![]);
+                inv.add("aws_route_table", tier, Key::Str(az), vec![])
+                    .refs("vpc_id", [vpc.clone()]);
             }
         }
         if !rt_per_az {
-            inv.add("aws_route_table", tier, Key::None, vec![]);
+            inv.add("aws_route_table", tier, Key::None, vec![])
+                .refs("vpc_id", [vpc.clone()]);
         }
     }
-    inv.add("aws_route", "public_internet", Key::None, vec![]);
+    inv.add("aws_route", "public_internet", Key::None, vec![])
+        .refs(
+            "route_table_id",
+            [at("network", "aws_route_table", "public", None)],
+        )
+        .refs(
+            "gateway_id",
+            [at("network", "aws_internet_gateway", "this", None)],
+        );
     let nat_azs: Vec<&String> = match nat.as_str() {
         "per_az" => azs.iter().collect(),
         "single" => azs.iter().take(1).collect(),
@@ -269,7 +363,12 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
             "this",
             Key::Str(az),
             vec![("subnet", json!(format!("public[{az}]")))],
-        );
+        )
+        .refs(
+            "subnet_id",
+            [at("network", "aws_subnet", "public", Some(az))],
+        )
+        .refs("allocation_id", [at("network", "aws_eip", "nat", Some(az))]);
     }
     if nat != "none" {
         for az in keys(&subnets["private"]) {
@@ -283,21 +382,35 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
                 "private_nat",
                 Key::Str(&az),
                 vec![("nat_gateway", json!(via))],
+            )
+            .refs(
+                "route_table_id",
+                [at("network", "aws_route_table", "private", Some(&az))],
+            )
+            .refs(
+                "nat_gateway_id",
+                [at("network", "aws_nat_gateway", "this", Some(&via))],
             );
         }
     }
+    let group_tier = if data { "data" } else { "private" };
     let group_subnets = json!(
         azs.iter()
-            .map(|az| format!("{}[{az}]", if data { "data" } else { "private" }))
+            .map(|az| format!("{group_tier}[{az}]"))
             .collect::<Vec<_>>()
     );
+    let group_subnet_ids: Vec<String> = azs
+        .iter()
+        .map(|az| at("network", "aws_subnet", group_tier, Some(az)))
+        .collect();
     if shape["db_subnet_group"].as_bool().unwrap_or(false) {
         inv.add(
             "aws_db_subnet_group",
             "this",
             Key::None,
             vec![("name", json!(name)), ("subnet_ids", group_subnets.clone())],
-        );
+        )
+        .refs("subnet_ids", group_subnet_ids.clone());
     }
     if shape["elasticache_subnet_group"].as_bool().unwrap_or(false) {
         inv.add(
@@ -305,7 +418,8 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
             "this",
             Key::None,
             vec![("name", json!(name)), ("subnet_ids", group_subnets)],
-        );
+        )
+        .refs("subnet_ids", group_subnet_ids);
     }
     for svc in ["dynamodb", "s3"]
         .iter()
@@ -319,6 +433,13 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
                 "service_name",
                 json!(format!("com.amazonaws.{region}.{svc}")),
             )],
+        )
+        .refs("vpc_id", [vpc.clone()])
+        .refs(
+            "route_table_ids",
+            [all("network", "aws_route_table", "private")]
+                .into_iter()
+                .chain(data.then(|| at("network", "aws_route_table", "data", None))),
         );
     }
     let interface = [
@@ -355,6 +476,16 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
                     ),
                 ),
             ],
+        )
+        .refs("vpc_id", [vpc.clone()])
+        .refs(
+            "subnet_ids",
+            azs.iter()
+                .map(|az| at("network", "aws_subnet", "private", Some(az))),
+        )
+        .refs(
+            "security_group_ids",
+            ["module.network.aws_security_group.endpoints[0]".to_string()],
         );
     }
     if any_interface {
@@ -427,7 +558,8 @@ fn security(shape: &Value, v: &Vars, inv: &mut Inv) {
                 ),
                 ("description", g["description"].clone()),
             ],
-        );
+        )
+        .refs("vpc_id", [at("network", "aws_vpc", "this", None)]);
     }
     let mut cidr_lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
     cidr_lists.insert("anywhere".into(), vec!["0.0.0.0/0".into()]);
@@ -456,6 +588,8 @@ fn security(shape: &Value, v: &Vars, inv: &mut Inv) {
     }
     for (key, rule) in items(&shape["rules"]) {
         let ingress = rule["direction"] == "ingress";
+        let group = |k: &str| at("security", "aws_security_group", "this", Some(k));
+        let owner = group(rule["security_group"].as_str().unwrap_or_default());
         let mut attrs = vec![
             ("ip_protocol", rule["protocol"].clone()),
             ("from_port", rule["from_port"].clone()),
@@ -471,6 +605,8 @@ fn security(shape: &Value, v: &Vars, inv: &mut Inv) {
             };
             let r = inv.add(ty, res, Key::Str(key), attrs);
             r.moved_from = moved.get(&r.address).cloned().unwrap_or_default();
+            r.refs("security_group_id", [owner])
+                .refs("referenced_security_group_id", [group(peer)]);
         } else if let Some(list) = rule["cidr_list"].as_str() {
             let (ty, res) = if ingress {
                 ("aws_vpc_security_group_ingress_rule", "from_cidr")
@@ -480,7 +616,8 @@ fn security(shape: &Value, v: &Vars, inv: &mut Inv) {
             for cidr in cidr_lists.get(list).cloned().unwrap_or_default() {
                 let mut a = attrs.clone();
                 a.push(("cidr_ipv4", json!(cidr)));
-                inv.add(ty, res, Key::Str(&format!("{key}/{cidr}")), a);
+                inv.add(ty, res, Key::Str(&format!("{key}/{cidr}")), a)
+                    .refs("security_group_id", [owner.clone()]);
             }
         }
     }
@@ -508,6 +645,23 @@ fn alb(shape: &Value, v: &Vars, inv: &mut Inv) {
                     v.get("deletion_protection").clone(),
                 ),
             ],
+        )
+        .refs(
+            "subnets",
+            [all(
+                "network",
+                "aws_subnet",
+                if internal { "private" } else { "public" },
+            )],
+        )
+        .refs(
+            "security_groups",
+            [at(
+                "security",
+                "aws_security_group",
+                "this",
+                Some(&format!("load_balancer.{key}")),
+            )],
         );
         if !lb["redirect_http_port"].is_null() {
             inv.add(
@@ -515,6 +669,10 @@ fn alb(shape: &Value, v: &Vars, inv: &mut Inv) {
                 "redirect_http",
                 Key::Str(key),
                 vec![("redirect_port", lb["redirect_http_port"].clone())],
+            )
+            .refs(
+                "load_balancer_arn",
+                [at("alb", "aws_lb", "this", Some(key))],
             );
         }
     }
@@ -530,7 +688,8 @@ fn alb(shape: &Value, v: &Vars, inv: &mut Inv) {
                 ("health_check.path", tg["health_check_path"].clone()),
                 ("deregistration_delay", tg["deregistration_delay"].clone()),
             ],
-        );
+        )
+        .refs("vpc_id", [at("network", "aws_vpc", "this", None)]);
     }
     for (key, l) in items(&shape["listeners"]) {
         let lb = l["load_balancer"].as_str().unwrap_or_default();
@@ -543,7 +702,14 @@ fn alb(shape: &Value, v: &Vars, inv: &mut Inv) {
         if l["protocol"] == "HTTPS" {
             attrs.push(("certificate_arn", certs[lb].clone()));
         }
-        inv.add("aws_lb_listener", "this", Key::Str(key), attrs);
+        let r = inv.add("aws_lb_listener", "this", Key::Str(key), attrs);
+        r.refs("load_balancer_arn", [at("alb", "aws_lb", "this", Some(lb))]);
+        if let Some(tg) = l["target_group"].as_str() {
+            r.refs(
+                "default_action.target_group_arn",
+                [at("alb", "aws_lb_target_group", "this", Some(tg))],
+            );
+        }
     }
     for (key, r) in items(&shape["listener_rules"]) {
         inv.add(
@@ -557,6 +723,24 @@ fn alb(shape: &Value, v: &Vars, inv: &mut Inv) {
                 ("condition.host_header", r["hosts"].clone()),
                 ("condition.path_pattern", r["paths"].clone()),
             ],
+        )
+        .refs(
+            "listener_arn",
+            [at(
+                "alb",
+                "aws_lb_listener",
+                "this",
+                Some(r["listener"].as_str().unwrap_or_default()),
+            )],
+        )
+        .refs(
+            "action.target_group_arn",
+            [at(
+                "alb",
+                "aws_lb_target_group",
+                "this",
+                Some(r["target_group"].as_str().unwrap_or_default()),
+            )],
         );
     }
 }
@@ -624,6 +808,15 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
                 "this",
                 Key::None,
                 vec![("instance_type", v.get("instance_type").clone())],
+            )
+            .refs(
+                "network_interfaces.security_groups",
+                [at(
+                    "security",
+                    "aws_security_group",
+                    "this",
+                    Some("cluster"),
+                )],
             );
             inv.add(
                 "aws_autoscaling_group",
@@ -633,6 +826,10 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
                     ("min_size", v.get("min_size").clone()),
                     ("max_size", v.get("max_size").clone()),
                 ],
+            )
+            .refs(
+                "vpc_zone_identifier",
+                [all("network", "aws_subnet", "private")],
             );
             inv.add(
                 "aws_ecs_capacity_provider",
@@ -709,6 +906,7 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         } else {
             (ec2, "FARGATE")
         };
+        let service_cluster = if multi { svc["cluster"].as_str() } else { None };
         inv.add(
             "aws_cloudwatch_log_group",
             "this",
@@ -718,9 +916,22 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         // Existing roles the root names replace the service's own (and their policies).
         let given = &v.get("service_roles")[s.as_str()];
         let own_task_role = given["task_role_arn"].is_null();
+        let cluster = at("ecs", "aws_ecs_cluster", "this", service_cluster);
         if given["execution_role_arn"].is_null() {
+            let log_group = at("ecs", "aws_cloudwatch_log_group", "this", Some(s));
             inv.add("aws_iam_role", "execution", Key::Str(s), vec![]);
-            inv.add("aws_iam_role_policy", "execution", Key::Str(s), vec![]);
+            // The policy document references the log groups, the repositories and the cluster
+            // (the account and partition of its ARN).
+            inv.add("aws_iam_role_policy", "execution", Key::Str(s), vec![])
+                .refs("policy", [log_group.clone()])
+                .reads(
+                    "policy",
+                    [
+                        all("ecs", "aws_cloudwatch_log_group", "this"),
+                        all("ecs", "aws_ecr_repository", "this"),
+                        cluster.clone(),
+                    ],
+                );
         }
         if own_task_role {
             inv.add("aws_iam_role", "task", Key::Str(s), vec![]);
@@ -733,7 +944,40 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         let sc_server = sc["server"].as_bool().unwrap_or(false);
         let sc_client = sc["client"].as_bool().unwrap_or(false);
         if own_task_role && (!mounts.is_empty() || iam_caches || databases || exec) {
-            inv.add("aws_iam_role_policy", "task", Key::Str(s), vec![]);
+            // The policy grants what the service uses, by the ARNs of the stores.
+            let file_systems: Vec<String> = mounts
+                .iter()
+                .filter_map(|m| m["file_system"].as_str())
+                .map(|fs| at("efs", "aws_efs_file_system", "this", Some(fs)))
+                .collect();
+            let caches = strings(&svc["iam_caches"]).into_iter().flat_map(|c| {
+                [
+                    at(
+                        "elasticache",
+                        "aws_elasticache_replication_group",
+                        "this",
+                        Some(&c),
+                    ),
+                    at("elasticache", "aws_elasticache_user", "iam", Some(&c)),
+                ]
+            });
+            let dbs = strings(&svc["databases"])
+                .into_iter()
+                .chain(strings(&svc["iam_databases"]))
+                .map(|d| at("aurora", "aws_rds_cluster", "this", Some(&d)));
+            inv.add(
+                "aws_iam_role_policy",
+                "task",
+                Key::Str(s),
+                vec![
+                    ("policy.mounts", json!(mounts)),
+                    ("policy.iam_caches", svc["iam_caches"].clone()),
+                    ("policy.databases", svc["databases"].clone()),
+                    ("policy.iam_databases", svc["iam_databases"].clone()),
+                    ("policy.exec", json!(exec)),
+                ],
+            )
+            .refs("policy", file_systems.into_iter().chain(caches).chain(dbs));
         }
         // The task definition: every argument forces a new revision.
         let mut td = vec![
@@ -821,6 +1065,14 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             attrs.extend(container_attrs);
             let r = inv.add("aws_ecs_task_definition", "this", Key::Str(s), vec![]);
             r.attributes = attrs;
+            r.refs(
+                "execution_role_arn",
+                [at("ecs", "aws_iam_role", "execution", Some(s))],
+            )
+            .refs(
+                "task_role_arn",
+                [at("ecs", "aws_iam_role", "task", Some(s))],
+            );
             address = digest(&json!(r.attributes));
         }
         if svc["discovery"].as_bool().unwrap_or(false) {
@@ -829,6 +1081,15 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
                 "this",
                 Key::Str(s),
                 vec![("name", json!(s))],
+            )
+            .refs(
+                "dns_config.namespace_id",
+                [at(
+                    "ecs",
+                    "aws_service_discovery_private_dns_namespace",
+                    "this",
+                    None,
+                )],
             );
         }
         let autoscaled = svc["autoscaling"].as_bool().unwrap_or(false);
@@ -856,9 +1117,7 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             ("load_balancer", json!(lbs)),
             ("enable_execute_command", json!(exec)),
         ];
-        if !autoscaled {
-            attrs.push(("desired_count", sv["desired_count"].clone()));
-        }
+        attrs.push(("desired_count", sv["desired_count"].clone()));
         if let Some(dep) = shape["deployments"].get(s.as_str()) {
             attrs.push((
                 "deployment_minimum_healthy_percent",
@@ -881,6 +1140,41 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
         let r = inv.add("aws_ecs_service", kind, key, attrs);
         r.moved_from = moved.get(&r.address).cloned().into_iter().collect();
         if autoscaled {
+            // Application Auto Scaling owns the count.
+            r.ignored = vec!["desired_count".into()];
+        }
+        let target_groups = strings(&svc["target_groups"]);
+        r.refs("cluster", [cluster.clone()])
+            .refs(
+                "task_definition",
+                [at("ecs", "aws_ecs_task_definition", "this", Some(s))],
+            )
+            .refs(
+                "load_balancer.target_group_arn",
+                target_groups
+                    .iter()
+                    .map(|tg| at("alb", "aws_lb_target_group", "this", Some(tg))),
+            )
+            .refs(
+                "service_registries.registry_arn",
+                [at("ecs", "aws_service_discovery_service", "this", Some(s))],
+            );
+        if network_mode == "awsvpc" {
+            r.refs(
+                "network_configuration.subnets",
+                [all("network", "aws_subnet", "private")],
+            )
+            .refs(
+                "network_configuration.security_groups",
+                [at(
+                    "security",
+                    "aws_security_group",
+                    "this",
+                    Some(&format!("service.{s}")),
+                )],
+            );
+        }
+        if autoscaled {
             let a = &sv["autoscaling"];
             inv.add(
                 "aws_appautoscaling_target",
@@ -893,7 +1187,7 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             );
             for metric in ["cpu", "memory", "requests"] {
                 if !a[metric].is_null() {
-                    inv.add(
+                    let r = inv.add(
                         "aws_appautoscaling_policy",
                         "this",
                         Key::Str(&format!("{s}-{metric}")),
@@ -902,6 +1196,18 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
                             a[metric].clone(),
                         )],
                     );
+                    // Requests are counted per target group: the label is
+                    // "<load balancer ARN suffix>/<target group ARN suffix>".
+                    if let Some(tg) = target_groups.first().filter(|_| metric == "requests") {
+                        let lb = tg.rsplit_once('.').map_or("", |(_, lb)| lb);
+                        r.refs(
+                            "target_tracking_scaling_policy_configuration.predefined_metric_specification.resource_label",
+                            [
+                                at("alb", "aws_lb_target_group", "this", Some(tg)),
+                                at("alb", "aws_lb", "this", Some(lb)),
+                            ],
+                        );
+                    }
                 }
             }
         }
@@ -976,6 +1282,25 @@ fn ecs_clusters(shape: &Value, v: &Vars, inv: &mut Inv) {
                 "aws_ecs_capacity_provider",
                 vec![("name", json!(format!("cp-{aws_name}")))],
             );
+            let group = if c == "main" {
+                "cluster".to_string()
+            } else {
+                format!("cluster.{c}")
+            };
+            let template = inv.address("aws_launch_template", "this", &Key::Str(c));
+            if let Some(r) = inv.out.get_mut(&template) {
+                r.refs(
+                    "network_interfaces.security_groups",
+                    [at("security", "aws_security_group", "this", Some(&group))],
+                );
+            }
+            let asg = inv.address("aws_autoscaling_group", "this", &Key::Str(c));
+            if let Some(r) = inv.out.get_mut(&asg) {
+                r.refs(
+                    "vpc_zone_identifier",
+                    [all("network", "aws_subnet", "private")],
+                );
+            }
         }
     }
     if any_ec2 {
@@ -1118,6 +1443,15 @@ fn aurora(shape: &Value, v: &Vars, inv: &mut Inv) {
                     dv["serverless"].clone(),
                 ),
             ],
+        )
+        .refs(
+            "vpc_security_group_ids",
+            [at(
+                "security",
+                "aws_security_group",
+                "this",
+                Some(&format!("database.{key}")),
+            )],
         );
         let n = dv["instances"].as_u64().unwrap_or(0);
         for i in 1..=n {
@@ -1156,6 +1490,14 @@ fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
         parameter_group(inv, "aws_elasticache_parameter_group", &name, c);
     }
     let iam = shape["has_iam_auth"].as_bool().unwrap_or(false);
+    let cache_group = |key: &str| {
+        at(
+            "security",
+            "aws_security_group",
+            "this",
+            Some(&format!("cache.{key}")),
+        )
+    };
     for (key, c) in items(&shape["caches"]) {
         let cv = &caches_var[key.as_str()];
         let id = cv["id"].as_str().unwrap_or_default();
@@ -1201,6 +1543,15 @@ fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
                 "auth_token",
                 Key::Str(key),
                 vec![],
+            )
+            .refs(
+                "secret_id",
+                [at(
+                    "elasticache",
+                    "aws_secretsmanager_secret",
+                    "auth_token",
+                    Some(key),
+                )],
             );
         }
         if c["engine"] == "memcached" {
@@ -1220,7 +1571,8 @@ fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
                         c["transit_encryption"].clone(),
                     ),
                 ],
-            );
+            )
+            .refs("security_group_ids", [cache_group(key)]);
         } else {
             for log in ["slow-log", "engine-log"] {
                 inv.add(
@@ -1249,13 +1601,25 @@ fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
                     ("port", c["port"].clone()),
                     ("parameter_group", c["family"].clone()),
                 ],
-            );
+            )
+            .refs("security_group_ids", [cache_group(key)]);
         }
     }
 }
 
-fn efs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
+fn efs(model: &AppModel, env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
     let name = v.str("name");
+    // The network's `data_subnet_ids`: its data subnets, or without them its private ones.
+    let tier = if model
+        .modules
+        .iter()
+        .any(|m| m.name == "network" && m.shape["data_subnets"].as_bool() == Some(true))
+    {
+        "data"
+    } else {
+        "private"
+    };
+    let file_system = |fs: &str| at("efs", "aws_efs_file_system", "this", Some(fs));
     // The mount targets go into the subnets the network module gives per AZ.
     let azs = env
         .calls
@@ -1281,14 +1645,27 @@ fn efs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
                 ),
             ],
         );
-        inv.add("aws_efs_backup_policy", "this", Key::Str(fs), vec![]);
-        inv.add("aws_efs_file_system_policy", "this", Key::Str(fs), vec![]);
+        inv.add("aws_efs_backup_policy", "this", Key::Str(fs), vec![])
+            .refs("file_system_id", [file_system(fs)]);
+        inv.add("aws_efs_file_system_policy", "this", Key::Str(fs), vec![])
+            .refs("file_system_id", [file_system(fs)]);
         for az in &azs {
             inv.add(
                 "aws_efs_mount_target",
                 "this",
                 Key::Str(&format!("{fs}/{az}")),
                 vec![],
+            )
+            .refs("file_system_id", [file_system(fs)])
+            .refs("subnet_id", [at("network", "aws_subnet", tier, Some(az))])
+            .refs(
+                "security_groups",
+                [at(
+                    "security",
+                    "aws_security_group",
+                    "this",
+                    Some(&format!("file_system.{fs}")),
+                )],
             );
         }
         for (ap, a) in items(&f["access_points"]) {
@@ -1305,7 +1682,8 @@ fn efs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
                         a["permissions"].clone(),
                     ),
                 ],
-            );
+            )
+            .refs("file_system_id", [file_system(fs)]);
         }
     }
 }
@@ -1326,6 +1704,15 @@ fn dns(shape: &Value, v: &Vars, inv: &mut Inv) {
                 ("name", name),
                 ("alias.load_balancer", r["load_balancer"].clone()),
             ],
+        )
+        .refs(
+            "alias.name",
+            [at(
+                "alb",
+                "aws_lb",
+                "this",
+                Some(r["load_balancer"].as_str().unwrap_or_default()),
+            )],
         );
     }
     if let Some(zone) = shape["private_zone"].as_str() {
@@ -1334,8 +1721,27 @@ fn dns(shape: &Value, v: &Vars, inv: &mut Inv) {
             "private",
             Key::None,
             vec![("name", json!(zone))],
-        );
+        )
+        .refs("vpc.vpc_id", [at("network", "aws_vpc", "this", None)]);
         for (key, r) in items(&shape["private_records"]) {
+            // `database.main` or `cache.session`: the endpoint of its cluster or group.
+            let (kind, name) = r["target"]
+                .as_str()
+                .and_then(|t| t.split_once('.'))
+                .unwrap_or_default();
+            let targets: Vec<String> = match kind {
+                "database" => vec![at("aurora", "aws_rds_cluster", "this", Some(name))],
+                "cache" => vec![
+                    at(
+                        "elasticache",
+                        "aws_elasticache_replication_group",
+                        "this",
+                        Some(name),
+                    ),
+                    at("elasticache", "aws_elasticache_cluster", "this", Some(name)),
+                ],
+                _ => Vec::new(),
+            };
             inv.add(
                 "aws_route53_record",
                 "private",
@@ -1344,7 +1750,9 @@ fn dns(shape: &Value, v: &Vars, inv: &mut Inv) {
                     ("name", json!(format!("{key}.{zone}"))),
                     ("records", r["target"].clone()),
                 ],
-            );
+            )
+            .refs("zone_id", [at("dns", "aws_route53_zone", "private", None)])
+            .refs("records", targets);
         }
     }
 }
@@ -1364,20 +1772,28 @@ fn bastion(v: &Vars, inv: &mut Inv) {
                 v.get("associate_public_ip_address").clone(),
             ),
         ],
+    )
+    .refs(
+        "network_interfaces.security_groups",
+        [at(
+            "security",
+            "aws_security_group",
+            "this",
+            Some("bastion"),
+        )],
     );
+    let tier = if v.str("subnet_ids").contains("public") {
+        "public"
+    } else {
+        "private"
+    };
     inv.add(
         "aws_autoscaling_group",
         "this",
         Key::None,
-        vec![(
-            "vpc_zone_identifier",
-            json!(if v.str("subnet_ids").contains("public") {
-                "public"
-            } else {
-                "private"
-            }),
-        )],
-    );
+        vec![("vpc_zone_identifier", json!(tier))],
+    )
+    .refs("vpc_zone_identifier", [all("network", "aws_subnet", tier)]);
 }
 
 fn kms(v: &Vars, inv: &mut Inv) {
@@ -1387,37 +1803,46 @@ fn kms(v: &Vars, inv: &mut Inv) {
         "this",
         Key::None,
         vec![("name", json!(format!("alias/{}", v.str("name"))))],
-    );
-    inv.add("aws_kms_key_policy", "this", Key::None, vec![]);
+    )
+    .refs("target_key_id", [at("kms", "aws_kms_key", "this", None)]);
+    inv.add("aws_kms_key_policy", "this", Key::None, vec![])
+        .refs("key_id", [at("kms", "aws_kms_key", "this", None)]);
 }
 
 /// Arguments that force a new resource (ForceNew in the AWS provider 5.100), for the resource
 /// types and tracked attributes of the inventory. An attribute path forces when it or its
-/// first segment is listed; `*` means every change is a replacement.
-pub fn forcing(resource_type: &str) -> &'static [&'static str] {
-    match resource_type {
+/// first segment is listed; `*` means every change is a replacement. None for a type the
+/// inventory does not know (a test requires every type the modules emit to be listed).
+pub fn forcing(resource_type: &str) -> Option<&'static [&'static str]> {
+    Some(match resource_type {
         "aws_vpc" => &["cidr_block"],
-        "aws_subnet" => &["availability_zone", "cidr_block"],
-        "aws_route_table_association" => &["subnet"],
-        "aws_nat_gateway" => &["subnet"],
+        "aws_subnet" => &["availability_zone", "cidr_block", "vpc_id"],
+        "aws_default_security_group" | "aws_route_table" => &["vpc_id"],
+        "aws_route" => &["route_table_id"],
+        "aws_route_table_association" => &["subnet_id"],
+        "aws_nat_gateway" => &["subnet", "subnet_id", "allocation_id"],
         "aws_db_subnet_group" | "aws_elasticache_subnet_group" => &["name"],
-        "aws_vpc_endpoint" => &["service_name"],
-        "aws_security_group" => &["name_prefix", "description"],
+        "aws_vpc_endpoint" => &["service_name", "vpc_id"],
+        "aws_security_group" => &["name_prefix", "description", "vpc_id"],
+        "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => {
+            &["security_group_id"]
+        }
         "aws_lb" => &["name", "internal"],
-        "aws_lb_target_group" => &["name", "port", "target_type"],
-        "aws_lb_listener" => &["load_balancer"],
-        "aws_lb_listener_rule" => &["listener"],
+        "aws_lb_target_group" => &["name", "port", "target_type", "vpc_id"],
+        "aws_lb_listener" => &["load_balancer", "load_balancer_arn"],
+        "aws_lb_listener_rule" => &["listener", "listener_arn"],
         "aws_ecs_cluster" => &["name"],
         "aws_ecs_task_definition" => &["*"],
         // Without force_new_deployment the provider forces a new service when the capacity
         // provider strategy changes.
-        "aws_ecs_service" => &["name", "capacity_provider_strategy"],
+        "aws_ecs_service" => &["name", "capacity_provider_strategy", "cluster"],
         "aws_ecs_capacity_provider" => &["name"],
         "aws_ecr_repository" => &["name"],
         "aws_cloudwatch_log_group" => &["name"],
-        "aws_service_discovery_private_dns_namespace"
-        | "aws_service_discovery_http_namespace"
-        | "aws_service_discovery_service" => &["name"],
+        "aws_service_discovery_private_dns_namespace" | "aws_service_discovery_http_namespace" => {
+            &["name"]
+        }
+        "aws_service_discovery_service" => &["name", "dns_config.namespace_id"],
         "aws_rds_cluster_parameter_group" | "aws_elasticache_parameter_group" => {
             &["name", "family"]
         }
@@ -1433,18 +1858,40 @@ pub fn forcing(resource_type: &str) -> &'static [&'static str] {
         "aws_elasticache_user" => &["user_id"],
         "aws_elasticache_user_group" => &["user_group_id"],
         "aws_efs_file_system" => &["creation_token"],
-        "aws_efs_access_point" => &["posix_user", "root_directory"],
+        "aws_efs_access_point" => &["posix_user", "root_directory", "file_system_id"],
+        "aws_efs_mount_target" => &["file_system_id", "subnet_id"],
+        "aws_efs_backup_policy" | "aws_efs_file_system_policy" => &["file_system_id"],
         "aws_route53_record" => &["zone_id", "name"],
         "aws_route53_zone" => &["name"],
         "terraform_data" => &["triggers_replace"],
-        _ => &[],
-    }
+        "aws_secretsmanager_secret" => &["name_prefix"],
+        "aws_secretsmanager_secret_version" => &["secret_id"],
+        "aws_kms_alias" => &["name"],
+        "aws_kms_key_policy" => &["key_id"],
+        // Types of which no tracked argument forces a new resource.
+        "aws_appautoscaling_policy"
+        | "aws_appautoscaling_target"
+        | "aws_autoscaling_group"
+        | "aws_ecr_lifecycle_policy"
+        | "aws_ecs_cluster_capacity_providers"
+        | "aws_eip"
+        | "aws_flow_log"
+        | "aws_iam_instance_profile"
+        | "aws_iam_role"
+        | "aws_iam_role_policy"
+        | "aws_iam_role_policy_attachment"
+        | "aws_internet_gateway"
+        | "aws_kms_key"
+        | "aws_launch_template" => &[],
+        _ => return None,
+    })
 }
 
 /// Whether changing `attribute` of a resource of this type replaces it.
 pub fn forces_new(resource_type: &str, attribute: &str) -> bool {
     let head = attribute.split('.').next().unwrap_or(attribute);
     forcing(resource_type)
+        .unwrap_or_default()
         .iter()
         .any(|f| *f == "*" || *f == attribute || *f == head)
 }
@@ -1465,10 +1912,25 @@ pub fn to_text(source: &str, resources: &BTreeMap<String, Resource>) -> String {
         if !r.moved_from.is_empty() {
             line.insert("moved_from".into(), json!(r.moved_from));
         }
+        if !r.refs.is_empty() {
+            line.insert("refs".into(), json!(r.refs));
+        }
+        if !r.reads.is_empty() {
+            line.insert("reads".into(), json!(r.reads));
+        }
+        if !r.ignored.is_empty() {
+            line.insert("ignore_changes".into(), json!(r.ignored));
+        }
         s.push_str(&Value::Object(line).to_string());
         s.push('\n');
     }
     s
+}
+
+fn string_lists(v: &Value) -> BTreeMap<String, Vec<String>> {
+    v.as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), strings(v))).collect())
+        .unwrap_or_default()
 }
 
 /// Reads an inventory file written by `to_text`.
@@ -1495,6 +1957,9 @@ pub fn parse(text: &str) -> anyhow::Result<BTreeMap<String, Resource>> {
                 address,
                 attributes,
                 moved_from: strings(&v["moved_from"]),
+                refs: string_lists(&v["refs"]),
+                reads: string_lists(&v["reads"]),
+                ignored: strings(&v["ignore_changes"]),
             },
         );
     }
@@ -1547,6 +2012,17 @@ mod tests {
             address: "module.network.aws_subnet.private[\"a\"]".into(),
             attributes: [("cidr_block".to_string(), json!("10.0.0.0/20"))].into(),
             moved_from: vec!["module.network.aws_subnet.old[\"a\"]".into()],
+            refs: [(
+                "vpc_id".to_string(),
+                vec!["module.network.aws_vpc.this".to_string()],
+            )]
+            .into(),
+            reads: [(
+                "policy".to_string(),
+                vec!["module.network.aws_vpc.this".to_string()],
+            )]
+            .into(),
+            ignored: vec!["tags".into()],
         };
         m.insert(r.address.clone(), r);
         let text = to_text("x.hcl", &m);

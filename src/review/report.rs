@@ -1,6 +1,6 @@
 //! The review as text (a terminal), Markdown (a pull request) or JSON (a machine).
 
-use super::{EnvReview, ResourceAction, ResourceChange, Review};
+use super::{EnvReview, IgnoredChange, ResourceAction, ResourceChange, Review};
 use crate::output::diff;
 use crate::output::sync::Action;
 use serde_json::{Value, json};
@@ -18,6 +18,9 @@ fn summary(e: &EnvReview) -> String {
         return format!("no prediction: {why}");
     }
     if e.resources.is_empty() {
+        if !e.ignored.is_empty() {
+            return "no resource changes: Terraform ignores what changes (below)".into();
+        }
         return "no resource changes".into();
     }
     let mut parts = vec![
@@ -35,6 +38,61 @@ fn summary(e: &EnvReview) -> String {
         parts.push(format!("{moves} to move"));
     }
     parts.join(", ")
+}
+
+/// What a resource line adds after the address: the old address of a move, the arguments that
+/// force a replacement, the referenced resources a change follows from.
+fn causes(r: &ResourceChange) -> String {
+    let mut out = String::new();
+    if let Some(from) = &r.moved_from {
+        out.push_str(&format!(" (moved from {from})"));
+    }
+    let mut parts = Vec::new();
+    if !r.forced_by.is_empty() {
+        parts.push(format!("forced by {}", r.forced_by.join(", ")));
+    }
+    if !r.follows.is_empty() {
+        parts.push(format!(
+            "follows {}",
+            first_follows(r, |f| f.describe()).join(", ")
+        ));
+    }
+    if !parts.is_empty() {
+        out.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    out
+}
+
+/// How many causes a resource line names before it counts the rest.
+const FOLLOWS_SHOWN: usize = 2;
+
+/// The distinct causes of a change, described by `describe`: the first [`FOLLOWS_SHOWN`], then
+/// `N more` (the JSON format lists them all).
+fn first_follows(r: &ResourceChange, describe: impl Fn(&super::Follow) -> String) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for f in &r.follows {
+        let d = describe(f);
+        if !seen.contains(&d) {
+            seen.push(d);
+        }
+    }
+    if seen.len() > FOLLOWS_SHOWN + 1 {
+        let more = seen.len() - FOLLOWS_SHOWN;
+        seen.truncate(FOLLOWS_SHOWN);
+        seen.push(format!("{more} more"));
+    }
+    seen
+}
+
+/// The note on a change Terraform ignores.
+fn ignored_note(i: &IgnoredChange) -> String {
+    format!(
+        "{}: {} -> {}, ignored by Terraform (lifecycle ignore_changes = [{}])",
+        i.attribute,
+        show(&i.before),
+        show(&i.after),
+        i.attribute.split('.').next().unwrap_or_default()
+    )
 }
 
 fn show(v: &Value) -> String {
@@ -64,7 +122,7 @@ fn touched(review: &Review) -> (Vec<&EnvReview>, usize) {
         review
             .envs
             .iter()
-            .filter(|e| e.unknown.is_some() || !e.resources.is_empty())
+            .filter(|e| e.unknown.is_some() || !e.resources.is_empty() || !e.ignored.is_empty())
             .map(|e| e.app.as_str()),
     );
     let all: std::collections::BTreeSet<&str> =
@@ -94,14 +152,12 @@ pub fn text(review: &Review, color: bool) -> String {
         out.push_str(&format!("{}/{}: {}\n", e.app, e.env, summary(e)));
         for action in ORDER {
             for r in e.resources.iter().filter(|r| r.action == action) {
-                out.push_str(&format!("  {} {}", action.symbol(), r.address));
-                if let Some(from) = &r.moved_from {
-                    out.push_str(&format!(" (moved from {from})"));
-                }
-                if !r.forced_by.is_empty() {
-                    out.push_str(&format!(" (forced by {})", r.forced_by.join(", ")));
-                }
-                out.push('\n');
+                out.push_str(&format!(
+                    "  {} {}{}\n",
+                    action.symbol(),
+                    r.address,
+                    causes(r)
+                ));
                 for c in &r.changes {
                     out.push_str(&format!(
                         "      {}: {} -> {}{}\n",
@@ -116,6 +172,9 @@ pub fn text(review: &Review, color: bool) -> String {
                     ));
                 }
             }
+        }
+        for i in &e.ignored {
+            out.push_str(&format!("  = {}\n      {}\n", i.address, ignored_note(i)));
         }
     }
     out.push_str(&unchanged_apps(unchanged));
@@ -153,10 +212,29 @@ fn md_changes(r: &ResourceChange) -> String {
             )
         })
         .collect();
+    let mut head = Vec::new();
     if let Some(from) = &r.moved_from {
-        parts.insert(0, format!("moved from {}", code(from)));
+        head.push(format!("moved from {}", code(from)));
     }
-    parts.join("<br>")
+    if !r.forced_by.is_empty() {
+        head.push(format!(
+            "forced by {}",
+            r.forced_by
+                .iter()
+                .map(|a| code(a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !r.follows.is_empty() {
+        let causes = first_follows(r, |f| match f.cause {
+            "reference" => format!("reference to {}", code(&f.address)),
+            cause => format!("{cause} of {}", code(&f.address)),
+        });
+        head.push(format!("follows {}", causes.join(", ")));
+    }
+    head.append(&mut parts);
+    head.join("<br>")
 }
 
 /// Markdown: a table per environment of every app that changes, replacements and deletions
@@ -170,6 +248,16 @@ pub fn markdown(review: &Review) -> String {
     let (envs, unchanged) = touched(review);
     for e in envs {
         out.push_str(&format!("\n### {} / {}\n\n{}\n", e.app, e.env, summary(e)));
+        for i in &e.ignored {
+            out.push_str(&format!(
+                "\n> **Note**: {} of {} changes from {} to {}; Terraform ignores it (`lifecycle {{ ignore_changes = [{}] }}`), so no resource changes for it.\n",
+                code(&i.attribute),
+                code(&i.address),
+                code(&show(&i.before)),
+                code(&show(&i.after)),
+                i.attribute.split('.').next().unwrap_or_default()
+            ));
+        }
         if e.resources.is_empty() {
             continue;
         }
@@ -295,6 +383,11 @@ pub fn json(review: &Review) -> Value {
                     })).collect::<Vec<_>>(),
                     "forced_by": r.forced_by,
                     "moved_from": r.moved_from,
+                    "follows": r.follows.iter().map(|f| json!({
+                        "attribute": f.attribute,
+                        "address": f.address,
+                        "cause": f.cause,
+                    })).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -311,6 +404,12 @@ pub fn json(review: &Review) -> Value {
                 "unknown_reason": e.unknown,
                 "summary": summary,
                 "resources": resources,
+                "ignored": e.ignored.iter().map(|i| json!({
+                    "address": i.address,
+                    "attribute": i.attribute,
+                    "before": i.before,
+                    "after": i.after,
+                })).collect::<Vec<_>>(),
             }),
         );
     }
@@ -370,6 +469,7 @@ mod tests {
             env: env.into(),
             unknown: None,
             resources,
+            ignored: Vec::new(),
         }
     }
 
@@ -380,6 +480,7 @@ mod tests {
             changes: Vec::new(),
             forced_by: Vec::new(),
             moved_from: None,
+            follows: Vec::new(),
         }
     }
 
@@ -495,5 +596,50 @@ mod tests {
             files: Vec::new(),
         };
         assert_eq!(super::text(&quiet, false), "1 app without changes\n");
+    }
+
+    #[test]
+    fn causes_and_ignored_changes_are_reported_in_every_format() {
+        let lb = "module.alb.aws_lb.this[\"public\"]";
+        let listener = "module.alb.aws_lb_listener.this[\"public.https\"]";
+        let mut l = update(listener);
+        l.action = ResourceAction::Replace;
+        l.forced_by = vec!["load_balancer_arn".into()];
+        l.follows = vec![super::super::Follow {
+            attribute: "load_balancer_arn".into(),
+            address: lb.into(),
+            cause: "replacement",
+        }];
+        let mut e = env("shop", "dev", vec![l]);
+        e.ignored = vec![IgnoredChange {
+            address: "module.ecs.aws_ecs_service.autoscaled[\"api\"]".into(),
+            attribute: "desired_count".into(),
+            before: serde_json::json!(1),
+            after: serde_json::json!(3),
+        }];
+        let review = Review {
+            base: "disk".into(),
+            envs: vec![e],
+            files: vec![file("shop/envs/dev/main.tf")],
+        };
+        let t = text(&review, false);
+        assert!(
+            t.contains(&format!(
+                "  -/+ {listener} (forced by load_balancer_arn, follows replacement of {lb})\n"
+            )),
+            "{t}"
+        );
+        assert!(t.contains("ignore_changes = [desired_count]"), "{t}");
+        let md = markdown(&review);
+        assert!(md.contains("follows replacement of"), "{md}");
+        assert!(md.contains("ignore_changes = [desired_count]"), "{md}");
+        let j = json(&review);
+        let env = &j["environments"]["shop/dev"];
+        assert_eq!(
+            env["resources"][0]["follows"],
+            serde_json::json!([{"attribute": "load_balancer_arn", "address": lb, "cause": "replacement"}])
+        );
+        assert_eq!(env["ignored"][0]["attribute"], "desired_count");
+        assert_eq!(j["schema_version"], 1);
     }
 }

@@ -10,6 +10,7 @@
 //! override file points every endpoint the configuration uses at the server and signs the calls
 //! as the environment's account; `skip_requesting_account_id` stays false, as in a real account.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -264,8 +265,15 @@ impl Scratch<'_> {
     /// Runs `terraform args...` in the root, its output also written to `<scratch>/<n>-<command>.log`
     /// as it runs (to watch a slow apply: `tail -f /tmp/tfblueprint-apply-*/*-apply.log`).
     pub fn output(&self, args: &[&str]) -> Result<Output, String> {
-        let mut cmd = self.tf.command(&self.root, &self.cli_config, None, args);
-        if let Some(provider) = &self.provider {
+        self.output_in(&self.root, args)
+    }
+
+    /// Runs `terraform args...` in `root` (this root or a variant of it), as [`Scratch::output`].
+    /// Only the root's own commands attach to its provider process: variants plan at the same
+    /// time, each with providers of its own.
+    fn output_in(&self, root: &Path, args: &[&str]) -> Result<Output, String> {
+        let mut cmd = self.tf.command(root, &self.cli_config, None, args);
+        if let Some(provider) = self.provider.as_ref().filter(|_| root == self.root) {
             cmd.env(REATTACH_VAR, provider.reattach());
         }
         let n = self.step.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -341,6 +349,69 @@ impl Scratch<'_> {
             },
             tail(&String::from_utf8_lossy(&out.stderr), 40)
         )
+    }
+
+    /// Plans `app_dir` (the app regenerated from a changed blueprint) on this root's applied
+    /// state, without applying: the app is copied beside this one, gets this root's override,
+    /// lock file, working data (`.terraform`, a link) and a copy of its local state, and
+    /// `plan -refresh=false` runs against the same server. Skipping the refresh is sound right
+    /// after [`Scratch::converges`]: that plan refreshed every object and found no change, so the
+    /// state is what the emulator holds. Returns Terraform's action on every address it changes,
+    /// from the plan's machine-readable output (`create`, `update`, `replace`, `delete`, or
+    /// `move` for an address a `moved` block carries, with or without changes).
+    pub fn plan_variant(
+        &self,
+        app_dir: &Path,
+        name: &str,
+    ) -> Result<BTreeMap<String, String>, String> {
+        let env_dir = self
+            .root
+            .strip_prefix(self.root.parent().and_then(Path::parent).unwrap());
+        let app = app_dir.file_name().unwrap_or_default();
+        let copy = self._dir.path().join("variants").join(name).join(app);
+        copy_tree(app_dir, &copy).map_err(|e| format!("[{}] copy: {e}", self.label))?;
+        let root = copy.join(env_dir.unwrap());
+        for f in [OVERRIDE_FILE, ".terraform.lock.hcl", "terraform.tfstate"] {
+            fs::copy(self.root.join(f), root.join(f))
+                .map_err(|e| format!("[{}] copy {f} to the variant {name}: {e}", self.label))?;
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(self.root.join(".terraform"), root.join(".terraform"))
+            .map_err(|e| format!("[{}] link .terraform: {e}", self.label))?;
+        let args = [
+            "plan",
+            "-refresh=false",
+            "-lock=false",
+            "-input=false",
+            "-no-color",
+            "-json",
+        ];
+        let out = self.output_in(&root, &args)?;
+        if !out.status.success() {
+            return Err(self.failure(&format!("terraform {} ({name})", args.join(" ")), &out));
+        }
+        let mut actions = BTreeMap::new();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let Ok(m) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            if m["type"] != "planned_change" {
+                continue;
+            }
+            let c = &m["change"];
+            let action = c["action"].as_str().unwrap_or_default();
+            let moved = c["previous_resource"]["addr"].is_string();
+            let action = match action {
+                // A data source read at apply time: not a managed resource.
+                "read" => continue,
+                "update" | "move" | "noop" if moved => "move",
+                a => a,
+            };
+            if let Some(address) = c["resource"]["addr"].as_str() {
+                actions.insert(address.to_string(), action.to_string());
+            }
+        }
+        Ok(actions)
     }
 
     pub fn apply(&self) -> Result<(), String> {
