@@ -146,20 +146,32 @@ fn all(module: &str, ty: &str, name: &str) -> String {
     format!("module.{module}.{ty}.{name}[*]")
 }
 
-/// Expands the `[*]` references and keeps only references to resources of the environment.
+/// Expands the `[*]` references and keeps only references to resources of the environment. A
+/// `[*]` read stays as it is (when the environment has such a resource): every instance of a
+/// service's policy document reads every log group, and listing them would make the inventory
+/// grow with the square of the services; the prediction matches it against the changed
+/// addresses instead.
 fn resolve_refs(out: &mut BTreeMap<String, Resource>) {
-    let addresses: Vec<String> = out.keys().cloned().collect();
+    let addresses: std::collections::BTreeSet<String> = out.keys().cloned().collect();
+    let instances = |base: &str| {
+        let start = format!("{base}[");
+        addresses
+            .range(start.clone()..)
+            .take_while(move |a| a.starts_with(&start))
+    };
     for r in out.values_mut() {
-        for targets in r.refs.values_mut().chain(r.reads.values_mut()) {
+        for (targets, expand) in r
+            .refs
+            .values_mut()
+            .map(|t| (t, true))
+            .chain(r.reads.values_mut().map(|t| (t, false)))
+        {
             let mut resolved: Vec<String> = Vec::new();
             for t in targets.iter() {
                 match t.strip_suffix("[*]") {
-                    Some(base) => resolved.extend(
-                        addresses
-                            .iter()
-                            .filter(|a| a.strip_prefix(base).is_some_and(|k| k.starts_with('[')))
-                            .cloned(),
-                    ),
+                    Some(base) if expand => resolved.extend(instances(base).cloned()),
+                    Some(base) if instances(base).next().is_some() => resolved.push(t.clone()),
+                    Some(_) => {}
                     None if addresses.contains(t) => resolved.push(t.clone()),
                     None => {}
                 }

@@ -223,6 +223,13 @@ pub fn classify(
             .filter(|(_, c)| !c.changes.is_empty() || !c.follows.is_empty())
             .map(|(a, _)| *a)
             .collect();
+        let changed: BTreeSet<&str> = created
+            .iter()
+            .chain(&deleted)
+            .chain(&updated)
+            .chain(&replaced)
+            .copied()
+            .collect();
         let mut more = false;
         for (o, r) in &pairs {
             for (argument, targets) in &r.refs {
@@ -275,10 +282,24 @@ pub fn classify(
             for (argument, targets) in &r.reads {
                 let mut follows = Vec::new();
                 let old_targets = o.reads.get(argument).into_iter().flatten();
+                // A `[*]` read stands for every instance: only the changed ones matter.
                 let targets: BTreeSet<&str> = targets
                     .iter()
                     .chain(old_targets)
-                    .map(|t| renamed.get(t.as_str()).copied().unwrap_or(t.as_str()))
+                    .flat_map(|t| match t.strip_suffix("[*]") {
+                        Some(base) => {
+                            let start = format!("{base}[");
+                            changed
+                                .range::<str, _>((
+                                    std::ops::Bound::Included(start.as_str()),
+                                    std::ops::Bound::Unbounded,
+                                ))
+                                .take_while(|a| a.starts_with(&start))
+                                .copied()
+                                .collect::<Vec<&str>>()
+                        }
+                        None => vec![renamed.get(t.as_str()).copied().unwrap_or(t.as_str())],
+                    })
                     .collect();
                 for t in targets {
                     let cause = if created.contains(t) {
