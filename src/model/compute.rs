@@ -168,6 +168,9 @@ impl ModuleBuilder for Ecs {
         json!({
             "capacity": app.cluster.capacity,
             "container_insights": app.cluster.container_insights,
+            // With several clusters: the setting as a literal when every cluster has it, so
+            // that a scanner reading the module sees it.
+            "insights_everywhere": app.clusters.iter().all(|c| c.container_insights),
             "network_mode": if bridge(app) { "bridge" } else { "awsvpc" },
             "discovery_namespace": app.services.iter().any(|s| s.discovery).then(|| format!("{}.local", app.name)),
             "service_connect": flows::service_connect(app),

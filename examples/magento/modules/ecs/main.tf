@@ -350,7 +350,7 @@ resource "aws_ecs_cluster" "this" {
 
   setting {
     name  = "containerInsights"
-    value = each.value.container_insights ? "enabled" : "disabled"
+    value = "enabled"
   }
 
   tags = merge(var.tags, { Name = local.cluster_names[each.key] })
