@@ -187,7 +187,7 @@ impl ModuleBuilder for Ecs {
             "clusters": super::operations::cluster_shape(app),
             "first_cluster": app.cluster.name,
             "ec2_clusters": app.clusters.iter().any(|c| c.capacity == "ec2"),
-            "cluster_list": app.clusters.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", "),
+            "cluster_names": app.clusters.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
             "cluster_moves": super::operations::cluster_moves(app),
             // A service that starts or stops autoscaling moves between the two service
             // resources; a move from an address with nothing in the state is a no-op.
