@@ -271,8 +271,9 @@ fn final_snapshots_are_named_per_lifetime_and_a_second_plan_is_clean() {
     let Some(tf) = Terraform::or_skip() else {
         return;
     };
-    // Apply the timestamps (they need no AWS account), then plan twice, a second apart: the
-    // stored time stays, and the snapshot names are the same in both plans.
+    // Apply the timestamps and the cache's AUTH token (they need no AWS account), then plan
+    // twice, a second apart: the stored time and token stay, and the snapshot names are the
+    // same in both plans.
     let sb = tf.sandbox(&ws.path().join("out/serverless-mysql"));
     sb.init("dev");
     sb.run(
@@ -286,6 +287,7 @@ fn final_snapshots_are_named_per_lifetime_and_a_second_plan_is_clean() {
             "-no-color",
             "-target=module.aurora.terraform_data.final_snapshot",
             "-target=module.elasticache.terraform_data.final_snapshot",
+            "-target=module.elasticache.terraform_data.auth_token",
         ],
     );
     let names = |p: &Plan| -> Vec<String> {
