@@ -802,19 +802,7 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             )],
         );
         if ec2 {
-            inv.add("aws_iam_role", "instance", Key::None, vec![]);
-            for p in [
-                "AmazonEC2ContainerServiceforEC2Role",
-                "AmazonSSMManagedInstanceCore",
-            ] {
-                inv.add(
-                    "aws_iam_role_policy_attachment",
-                    "instance",
-                    Key::Str(p),
-                    vec![],
-                );
-            }
-            inv.add("aws_iam_instance_profile", "instance", Key::None, vec![]);
+            ecs_instance_role(inv);
             inv.add(
                 "aws_launch_template",
                 "this",
@@ -1316,20 +1304,26 @@ fn ecs_clusters(shape: &Value, v: &Vars, inv: &mut Inv) {
         }
     }
     if any_ec2 {
-        inv.add("aws_iam_role", "instance", Key::None, vec![]);
-        for p in [
-            "AmazonEC2ContainerServiceforEC2Role",
-            "AmazonSSMManagedInstanceCore",
-        ] {
-            inv.add(
-                "aws_iam_role_policy_attachment",
-                "instance",
-                Key::Str(p),
-                vec![],
-            );
-        }
-        inv.add("aws_iam_instance_profile", "instance", Key::None, vec![]);
+        ecs_instance_role(inv);
     }
+}
+
+/// The role, policy attachments and instance profile the EC2 container instances of every
+/// cluster share.
+fn ecs_instance_role(inv: &mut Inv) {
+    inv.add("aws_iam_role", "instance", Key::None, vec![]);
+    for p in [
+        "AmazonEC2ContainerServiceforEC2Role",
+        "AmazonSSMManagedInstanceCore",
+    ] {
+        inv.add(
+            "aws_iam_role_policy_attachment",
+            "instance",
+            Key::Str(p),
+            vec![],
+        );
+    }
+    inv.add("aws_iam_instance_profile", "instance", Key::None, vec![]);
 }
 
 /// The servers: role, instance profile, launch template and group of one each.
