@@ -13,7 +13,13 @@
 //! `skipped: <reason>` and passes; with `TFBLUEPRINT_REQUIRE_TERRAFORM=1` or
 //! `TFBLUEPRINT_REQUIRE_EMULATOR=1` (CI) it fails instead. `TFBLUEPRINT_APPLY_JOBS` sets how many
 //! roots run at once (default 4); `TFBLUEPRINT_APPLY_KEEP=1` leaves each scratch folder (copy,
-//! state, every command's log) in place and prints where.
+//! state, every command's log) in place and prints where; `TFBLUEPRINT_PREDICTIONS=a,b` plans
+//! only those changes of the `predictions` job.
+//!
+//! After a root converges, the force-new table of the review is checked on it
+//! (`support::forcing`): every argument the inventory tracks is changed in a copy of the state and
+//! one plan of that copy must replace exactly the objects whose changed arguments the table says
+//! force a new resource. The run ends with the `(type, argument)` pairs checked over all roots.
 
 mod support;
 
@@ -210,6 +216,33 @@ const PREDICTIONS: &[Prediction] = &[
         )],
     },
     Prediction {
+        name: "remove-service",
+        edits: &[
+            (
+                "  service \"worker\" {\n    repository    = true\n    cpu           = 1024\n    memory        = 2048\n    desired_count = 1\n    command       = [\"./worker\", \"--queue\", \"default\"]\n    uses          = [\"database.main\", \"cache.session\", \"file_system.assets\"]\n\n    mount {\n      file_system  = \"assets\"\n      access_point = \"public\"\n      path         = \"/srv/assets\"\n    }\n  }\n\n",
+                "",
+            ),
+            (
+                "  allow {\n    from  = \"service.worker\"\n    to    = \"service.api\"\n    ports = \"8080\"\n  }\n\n",
+                "",
+            ),
+        ],
+    },
+    Prediction {
+        name: "cache-engine",
+        edits: &[(
+            "engine    = \"redis\"\n    version   = \"7.1\"",
+            "engine    = \"valkey\"\n    version   = \"8.0\"",
+        )],
+    },
+    Prediction {
+        name: "ec2-capacity",
+        edits: &[(
+            "    capacity           = \"fargate\"\n",
+            "    capacity           = \"ec2\"\n    instance_type      = \"t3.large\"\n",
+        )],
+    },
+    Prediction {
         name: "autoscaled-desired-count",
         edits: &[(
             "desired_count = 1\n      autoscaling {",
@@ -358,7 +391,14 @@ fn run_predictions(cycle: &Cycle) -> Outcome {
             .and_then(|v| v.parse::<usize>().ok())
             .filter(|&n| n > 0)
             .unwrap_or(2);
-        let queue = Mutex::new(PREDICTIONS.iter().collect::<Vec<_>>());
+        // TFBLUEPRINT_PREDICTIONS=name,name plans only those changes (to work on one).
+        let only = std::env::var("TFBLUEPRINT_PREDICTIONS").unwrap_or_default();
+        let chosen: Vec<&Prediction> = PREDICTIONS
+            .iter()
+            .filter(|p| only.is_empty() || only.split(',').any(|n| n == p.name))
+            .collect();
+        let count = chosen.len();
+        let queue = Mutex::new(chosen);
         let results = Mutex::new(Vec::new());
         std::thread::scope(|s| {
             for _ in 0..jobs {
@@ -394,10 +434,7 @@ fn run_predictions(cycle: &Cycle) -> Outcome {
                 Err(e) => failures.push(e),
             }
         }
-        println!(
-            "    predictions: {} blueprint changes, {total} mismatches",
-            PREDICTIONS.len()
-        );
+        println!("    predictions: {count} blueprint changes, {total} mismatches");
         scratch.destroy()?;
         outcome.destroyed = true;
         if failures.is_empty() {
@@ -604,6 +641,7 @@ fn main() -> ExitCode {
             None => println!("  {}", o.line()),
         }
     }
+    forcing_summary(&outcomes);
     let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
     println!(
         "apply total: {} environments and scenarios, {} resources applied, {} converged, {} destroyed",
@@ -627,6 +665,36 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// What the force-new check of the roots came to, over all of them: every `(type, argument)`
+/// changed on an applied state, and the table's entries that no root exercised.
+fn forcing_summary(outcomes: &[Outcome]) {
+    let mut checked: BTreeMap<(String, String), bool> = BTreeMap::new();
+    for f in outcomes.iter().filter_map(|o| o.forcing.as_ref()) {
+        checked.extend(f.checked.clone());
+    }
+    if checked.is_empty() {
+        return;
+    }
+    let types: std::collections::BTreeSet<&str> = checked.keys().map(|(t, _)| t.as_str()).collect();
+    let mismatches: usize = outcomes
+        .iter()
+        .filter_map(|o| o.forcing.as_ref())
+        .map(|f| f.mismatches.len())
+        .sum();
+    println!(
+        "force-new table: {} arguments of {} resource types changed on an applied state, {} replace, {mismatches} mismatches",
+        checked.len(),
+        types.len(),
+        checked.values().filter(|r| **r).count(),
+    );
+    for ((t, a), replaced) in &checked {
+        println!(
+            "    {t} {a}: {}",
+            if *replaced { "replace" } else { "update" }
+        );
     }
 }
 

@@ -17,6 +17,7 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use super::emulator::{Emulator, Python, Seed};
+use super::forcing::Forcing;
 use super::reattach::{REATTACH_VAR, SharedProvider};
 use super::terraform::{Terraform, copy_tree, describe, provider_aliases, read_dir_sorted};
 
@@ -68,11 +69,19 @@ pub struct Outcome {
     pub took: Duration,
     /// How long each Terraform command took, in order: `init 4 s, apply 71 s, ...`.
     pub phases: String,
+    /// The force-new table checked on the applied root (None: not checked).
+    pub forcing: Option<Forcing>,
 }
 
 impl Outcome {
     pub fn ok(&self) -> bool {
-        self.applied && self.converged && self.destroyed
+        self.applied
+            && self.converged
+            && self.destroyed
+            && self
+                .forcing
+                .as_ref()
+                .is_none_or(|f| f.mismatches.is_empty())
     }
 
     /// One line: `fargate-api/dev: 54 resources applied, converged yes, destroyed yes (103 s)`.
@@ -196,6 +205,28 @@ impl<'a> Cycle<'a> {
                     Ok(()) => outcome.converged = true,
                     Err(e) => failures.push(e),
                 }
+                if outcome.converged {
+                    match scratch.forcing() {
+                        Ok(Some(f)) => {
+                            if !f.mismatches.is_empty() {
+                                failures.push(format!(
+                                    "[{}] the force-new table and the provider disagree:\n{}",
+                                    scratch.label,
+                                    f.mismatches.join("\n")
+                                ));
+                            }
+                            outcome.forcing = Some(f);
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            outcome.forcing = Some(Forcing {
+                                mismatches: vec!["the check could not run".into()],
+                                ..Forcing::default()
+                            });
+                            failures.push(e);
+                        }
+                    }
+                }
             }
             Err(e) => failures.push(e),
         }
@@ -265,15 +296,15 @@ impl Scratch<'_> {
     /// Runs `terraform args...` in the root, its output also written to `<scratch>/<n>-<command>.log`
     /// as it runs (to watch a slow apply: `tail -f /tmp/tfblueprint-apply-*/*-apply.log`).
     pub fn output(&self, args: &[&str]) -> Result<Output, String> {
-        self.output_in(&self.root, args)
+        self.output_in(&self.root, args, true)
     }
 
-    /// Runs `terraform args...` in `root` (this root or a variant of it), as [`Scratch::output`].
-    /// Only the root's own commands attach to its provider process: variants plan at the same
-    /// time, each with providers of its own.
-    fn output_in(&self, root: &Path, args: &[&str]) -> Result<Output, String> {
+    /// Runs `terraform args...` in `root` (this root or a variant of it), as [`Scratch::output`],
+    /// attached to the root's provider process when `attach`: variants that plan at the same
+    /// time as each other start providers of their own.
+    fn output_in(&self, root: &Path, args: &[&str], attach: bool) -> Result<Output, String> {
         let mut cmd = self.tf.command(root, &self.cli_config, None, args);
-        if let Some(provider) = self.provider.as_ref().filter(|_| root == self.root) {
+        if let Some(provider) = self.provider.as_ref().filter(|_| attach) {
             cmd.env(REATTACH_VAR, provider.reattach());
         }
         let n = self.step.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -364,20 +395,7 @@ impl Scratch<'_> {
         app_dir: &Path,
         name: &str,
     ) -> Result<BTreeMap<String, String>, String> {
-        let env_dir = self
-            .root
-            .strip_prefix(self.root.parent().and_then(Path::parent).unwrap());
-        let app = app_dir.file_name().unwrap_or_default();
-        let copy = self._dir.path().join("variants").join(name).join(app);
-        copy_tree(app_dir, &copy).map_err(|e| format!("[{}] copy: {e}", self.label))?;
-        let root = copy.join(env_dir.unwrap());
-        for f in [OVERRIDE_FILE, ".terraform.lock.hcl", "terraform.tfstate"] {
-            fs::copy(self.root.join(f), root.join(f))
-                .map_err(|e| format!("[{}] copy {f} to the variant {name}: {e}", self.label))?;
-        }
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(self.root.join(".terraform"), root.join(".terraform"))
-            .map_err(|e| format!("[{}] link .terraform: {e}", self.label))?;
+        let root = self.variant(app_dir, name)?;
         let args = [
             "plan",
             "-refresh=false",
@@ -386,7 +404,7 @@ impl Scratch<'_> {
             "-no-color",
             "-json",
         ];
-        let out = self.output_in(&root, &args)?;
+        let out = self.output_in(&root, &args, false)?;
         if !out.status.success() {
             return Err(self.failure(&format!("terraform {} ({name})", args.join(" ")), &out));
         }
@@ -412,6 +430,75 @@ impl Scratch<'_> {
             }
         }
         Ok(actions)
+    }
+
+    /// A copy of `app_dir` beside this root, with this root's override, lock file, working data
+    /// (`.terraform`, a link) and a copy of its local state: the root of the copy.
+    fn variant(&self, app_dir: &Path, name: &str) -> Result<PathBuf, String> {
+        let env_dir = self
+            .root
+            .strip_prefix(self.root.parent().and_then(Path::parent).unwrap());
+        let app = app_dir.file_name().unwrap_or_default();
+        let copy = self._dir.path().join("variants").join(name).join(app);
+        copy_tree(app_dir, &copy).map_err(|e| format!("[{}] copy: {e}", self.label))?;
+        let root = copy.join(env_dir.unwrap());
+        for f in [OVERRIDE_FILE, ".terraform.lock.hcl", "terraform.tfstate"] {
+            fs::copy(self.root.join(f), root.join(f))
+                .map_err(|e| format!("[{}] copy {f} to the variant {name}: {e}", self.label))?;
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(self.root.join(".terraform"), root.join(".terraform"))
+            .map_err(|e| format!("[{}] link .terraform: {e}", self.label))?;
+        Ok(root)
+    }
+
+    /// Checks the force-new table of the review against the provider on this applied root
+    /// (see [`super::forcing`]): every tracked argument of every resource changed in a copy of
+    /// the state, one `plan -refresh=false` of that copy, and the arguments the plan replaces
+    /// for compared with the table. Sound right after [`Scratch::converges`], as
+    /// [`Scratch::plan_variant`]. Roots with a remote state are left out (None).
+    pub fn forcing(&self) -> Result<Option<Forcing>, String> {
+        if self.backend.is_some() {
+            return Ok(None);
+        }
+        let read = |p: &Path| {
+            fs::read_to_string(p).map_err(|e| format!("[{}] read {}: {e}", self.label, p.display()))
+        };
+        let inventory = tfblueprint::review::inventory::parse(&read(
+            &self.root.join(tfblueprint::review::inventory::FILE_NAME),
+        )?)
+        .map_err(|e| format!("[{}] the inventory: {e}", self.label))?;
+        let state: serde_json::Value =
+            serde_json::from_str(&read(&self.root.join("terraform.tfstate"))?)
+                .map_err(|e| format!("[{}] the state: {e}", self.label))?;
+        let (perturbed_state, perturbed) = super::forcing::perturb_state(&state, &inventory);
+        let app_dir = self.root.parent().and_then(Path::parent).unwrap();
+        let root = self.variant(app_dir, "forcing")?;
+        fs::write(root.join("terraform.tfstate"), perturbed_state.to_string())
+            .map_err(|e| format!("[{}] write the changed state: {e}", self.label))?;
+        // The root is idle while its copy plans: the copy may use the root's provider process.
+        let args = [
+            "plan",
+            "-refresh=false",
+            "-lock=false",
+            "-input=false",
+            "-no-color",
+            "-out=forcing.plan",
+        ];
+        let out = self.output_in(&root, &args, true)?;
+        if !out.status.success() {
+            return Err(self.failure(&format!("terraform {} (forcing)", args.join(" ")), &out));
+        }
+        let show = self.output_in(&root, &["show", "-json", "-no-color", "forcing.plan"], true)?;
+        if !show.status.success() {
+            return Err(self.failure("terraform show -json forcing.plan", &show));
+        }
+        let plan: serde_json::Value = serde_json::from_slice(&show.stdout)
+            .map_err(|e| format!("[{}] show -json: {e}", self.label))?;
+        Ok(Some(super::forcing::compare(
+            &perturbed,
+            &super::forcing::replace_paths(&plan),
+        )))
     }
 
     pub fn apply(&self) -> Result<(), String> {

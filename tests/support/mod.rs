@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod emulator;
+pub mod forcing;
 pub mod provider;
 pub mod reattach;
 pub mod terraform;

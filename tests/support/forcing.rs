@@ -1,0 +1,351 @@
+//! The force-new table of the review (`tfblueprint::review::inventory::forcing`) checked against
+//! the provider: "apply, change one argument, plan" for every tracked argument of every resource
+//! of an applied root, all in one plan.
+//!
+//! The change is made on the state side: every argument the inventory tracks for a resource
+//! (and every argument that takes another resource's ID) is given a different value in a copy of
+//! the applied state, and `plan -refresh=false` on that copy asks the provider what it takes to
+//! bring each object back to the configuration. The plan's `replace_paths` name exactly the
+//! arguments whose change forces a new object; every other perturbed argument is an update.
+//! Both must agree with the table.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use tfblueprint::review::inventory::{Resource, forces_new, resource_type};
+
+/// One argument of one resource whose value was changed in the state copy.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Perturbed {
+    pub address: String,
+    /// The argument, as the inventory names it (`name`, `health_check.path`, `listener_arn`).
+    pub path: String,
+}
+
+/// What the check of one root found.
+#[derive(Debug, Default, Clone)]
+pub struct Forcing {
+    /// `(type, argument)` -> whether the provider replaced the object for it.
+    pub checked: BTreeMap<(String, String), bool>,
+    /// `type argument: table says ..., the provider ... (address)`.
+    pub mismatches: Vec<String>,
+}
+
+/// The address Terraform prints for an instance of a state resource.
+fn address(resource: &Value, instance: &Value) -> String {
+    let mut a = String::new();
+    if let Some(m) = resource["module"].as_str() {
+        a.push_str(m);
+        a.push('.');
+    }
+    a.push_str(resource["type"].as_str().unwrap_or_default());
+    a.push('.');
+    a.push_str(resource["name"].as_str().unwrap_or_default());
+    match &instance["index_key"] {
+        Value::String(k) => a.push_str(&format!("[{}]", Value::String(k.clone()))),
+        Value::Number(n) => a.push_str(&format!("[{n}]")),
+        _ => {}
+    }
+    a
+}
+
+/// Gives the value at `path` (object keys; a nested block list is entered at its first element)
+/// a different value of the same kind; false when the path does not lead to a scalar or a list
+/// of scalars (a synthetic attribute of the inventory, a JSON document, an empty block).
+pub fn perturb(v: &mut Value, path: &[&str]) -> bool {
+    let Some((head, rest)) = path.split_first() else {
+        return perturb_leaf(v);
+    };
+    let Some(child) = v.as_object_mut().and_then(|o| o.get_mut(*head)) else {
+        return false;
+    };
+    match child {
+        Value::Array(items) if !rest.is_empty() => {
+            items.first_mut().is_some_and(|first| perturb(first, rest))
+        }
+        _ => perturb(child, rest),
+    }
+}
+
+fn perturb_leaf(v: &mut Value) -> bool {
+    match v {
+        Value::String(s) => {
+            s.push_str("-x");
+            true
+        }
+        Value::Bool(b) => {
+            *b = !*b;
+            true
+        }
+        Value::Number(n) => {
+            *v = match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) => Value::from(i + 1),
+                (None, Some(f)) => Value::from(f + 1.0),
+                _ => return false,
+            };
+            true
+        }
+        Value::Array(items) if items.iter().all(|i| i.is_string()) => {
+            items.push(Value::String("perturbed".into()));
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The arguments of an inventory resource to change: its tracked attributes with a value and
+/// the arguments that take another resource's ID, less what `ignore_changes` lists.
+fn candidates(r: &Resource) -> BTreeSet<String> {
+    r.attributes
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| k.clone())
+        .chain(r.refs.keys().cloned())
+        .filter(|k| {
+            let head = k.split('.').next().unwrap_or(k);
+            !r.ignored.iter().any(|i| i == k || i == head)
+        })
+        .collect()
+}
+
+/// The applied state with every candidate argument of every inventoried instance changed, and
+/// what was changed.
+pub fn perturb_state(
+    state: &Value,
+    inventory: &BTreeMap<String, Resource>,
+) -> (Value, Vec<Perturbed>) {
+    let mut state = state.clone();
+    let mut changed = Vec::new();
+    for resource in state["resources"].as_array_mut().into_iter().flatten() {
+        if resource["mode"] != "managed" {
+            continue;
+        }
+        let shell = serde_json::json!({
+            "module": resource["module"],
+            "type": resource["type"],
+            "name": resource["name"],
+        });
+        for instance in resource["instances"].as_array_mut().into_iter().flatten() {
+            let address = address(&shell, instance);
+            let Some(r) = inventory.get(&address) else {
+                continue;
+            };
+            for path in candidates(r) {
+                let parts: Vec<&str> = path.split('.').collect();
+                if perturb(&mut instance["attributes"], &parts) {
+                    changed.push(Perturbed {
+                        address: address.clone(),
+                        path,
+                    });
+                }
+            }
+        }
+    }
+    (state, changed)
+}
+
+/// The argument paths of a plan's `replace_paths` for each address, as dotted names without
+/// list indexes (`health_check.path`).
+pub fn replace_paths(plan: &Value) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for rc in plan["resource_changes"].as_array().into_iter().flatten() {
+        let Some(address) = rc["address"].as_str() else {
+            continue;
+        };
+        let paths = rc["change"]["replace_paths"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                p.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(".")
+            })
+            .collect();
+        out.insert(address.to_string(), paths);
+    }
+    out
+}
+
+/// Compares what the provider replaced for each perturbed argument with the table.
+pub fn compare(perturbed: &[Perturbed], replaced: &BTreeMap<String, Vec<String>>) -> Forcing {
+    let mut result = Forcing::default();
+    let mut seen: BTreeMap<(String, String), (bool, String)> = BTreeMap::new();
+    for p in perturbed {
+        let ty = resource_type(&p.address).to_string();
+        let actual = replaced.get(&p.address).is_some_and(|paths| {
+            paths.iter().any(|r| {
+                r == &p.path
+                    || p.path.starts_with(&format!("{r}."))
+                    || r.starts_with(&format!("{}.", p.path))
+            })
+        });
+        let expected = forces_new(&ty, &p.path);
+        let key = (ty.clone(), p.path.clone());
+        if let Some((before, at)) = seen.get(&key)
+            && *before != actual
+        {
+            result.mismatches.push(format!(
+                "{ty} {}: the provider replaces {} for it and not {}",
+                p.path,
+                if actual { &p.address } else { at },
+                if actual { at } else { &p.address },
+            ));
+        }
+        seen.entry(key.clone())
+            .or_insert((actual, p.address.clone()));
+        result.checked.insert(key, actual);
+        if expected != actual {
+            result.mismatches.push(format!(
+                "{ty} {}: the table says {}, the provider {} ({})",
+                p.path,
+                if expected {
+                    "it forces a new resource"
+                } else {
+                    "it updates in place"
+                },
+                if actual {
+                    "replaces the object"
+                } else {
+                    "does not replace it"
+                },
+                p.address
+            ));
+        }
+    }
+    result.mismatches.sort();
+    result.mismatches.dedup();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource(address: &str, attributes: Value, refs: Value, ignored: &[&str]) -> Resource {
+        Resource {
+            address: address.into(),
+            attributes: attributes
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            moved_from: vec![],
+            refs: serde_json::from_value(refs).unwrap(),
+            reads: BTreeMap::new(),
+            ignored: ignored.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn perturbs_scalars_nested_blocks_and_lists_not_documents() {
+        let mut v = serde_json::json!({
+            "name": "a", "port": 80, "internal": false, "subnets": ["s1"],
+            "health_check": [{"path": "/"}], "policy": "{\"x\":1}", "tags": {"k": "v"},
+            "empty": []
+        });
+        assert!(perturb(&mut v, &["name"]));
+        assert!(perturb(&mut v, &["port"]));
+        assert!(perturb(&mut v, &["internal"]));
+        assert!(perturb(&mut v, &["subnets"]));
+        assert!(perturb(&mut v, &["health_check", "path"]));
+        assert!(!perturb(&mut v, &["policy", "x"]));
+        assert!(!perturb(&mut v, &["tags"]));
+        assert!(!perturb(&mut v, &["empty", "x"]));
+        assert!(!perturb(&mut v, &["missing"]));
+        assert_eq!(v["name"], "a-x");
+        assert_eq!(v["port"], 81);
+        assert_eq!(v["internal"], true);
+        assert_eq!(v["subnets"], serde_json::json!(["s1", "perturbed"]));
+        assert_eq!(v["health_check"][0]["path"], "/-x");
+    }
+
+    #[test]
+    fn perturbs_the_inventoried_instances_and_skips_ignored_arguments() {
+        let state = serde_json::json!({"resources": [
+            {"module": "module.alb", "mode": "managed", "type": "aws_lb_listener", "name": "this",
+             "instances": [{"index_key": "public.https", "attributes":
+                {"port": 443, "load_balancer_arn": "arn:lb", "protocol": "HTTPS"}}]},
+            {"module": "module.ecs", "mode": "managed", "type": "aws_ecs_service", "name": "this",
+             "instances": [{"index_key": "api", "attributes": {"desired_count": 2, "name": "api"}}]},
+            {"mode": "data", "type": "aws_iam_policy_document", "name": "x",
+             "instances": [{"attributes": {"json": "{}"}}]}
+        ]});
+        let inventory: BTreeMap<String, Resource> = [
+            resource(
+                "module.alb.aws_lb_listener.this[\"public.https\"]",
+                serde_json::json!({"port": 443, "load_balancer": "public", "protocol": "HTTPS"}),
+                serde_json::json!({"load_balancer_arn": ["module.alb.aws_lb.this[\"public\"]"]}),
+                &[],
+            ),
+            resource(
+                "module.ecs.aws_ecs_service.this[\"api\"]",
+                serde_json::json!({"desired_count": 2, "name": "api"}),
+                serde_json::json!({}),
+                &["desired_count"],
+            ),
+        ]
+        .into_iter()
+        .map(|r| (r.address.clone(), r))
+        .collect();
+        let (after, changed) = perturb_state(&state, &inventory);
+        let names: Vec<String> = changed
+            .iter()
+            .map(|p| format!("{} {}", p.address, p.path))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "module.alb.aws_lb_listener.this[\"public.https\"] load_balancer_arn",
+                "module.alb.aws_lb_listener.this[\"public.https\"] port",
+                "module.alb.aws_lb_listener.this[\"public.https\"] protocol",
+                "module.ecs.aws_ecs_service.this[\"api\"] name",
+            ]
+        );
+        let listener = &after["resources"][0]["instances"][0]["attributes"];
+        assert_eq!(listener["load_balancer_arn"], "arn:lb-x");
+        assert_eq!(
+            after["resources"][1]["instances"][0]["attributes"]["desired_count"],
+            2
+        );
+    }
+
+    #[test]
+    fn compares_replace_paths_with_the_table() {
+        let lb = "module.alb.aws_lb_listener.this[\"public.https\"]";
+        let tg = "module.alb.aws_lb_target_group.this[\"api.public\"]";
+        let perturbed = [
+            Perturbed {
+                address: lb.into(),
+                path: "load_balancer_arn".into(),
+            },
+            Perturbed {
+                address: lb.into(),
+                path: "port".into(),
+            },
+            Perturbed {
+                address: tg.into(),
+                path: "health_check.path".into(),
+            },
+            Perturbed {
+                address: tg.into(),
+                path: "port".into(),
+            },
+        ];
+        let plan = serde_json::json!({"resource_changes": [
+            {"address": lb, "change": {"replace_paths": [["load_balancer_arn"]]}},
+            {"address": tg, "change": {"replace_paths": [["port"], ["health_check", 0, "path"]]}}
+        ]});
+        let result = compare(&perturbed, &replace_paths(&plan));
+        assert_eq!(result.checked.len(), 4);
+        assert_eq!(
+            result.mismatches,
+            [
+                "aws_lb_target_group health_check.path: the table says it updates in place, the provider replaces the object (module.alb.aws_lb_target_group.this[\"api.public\"])"
+            ]
+        );
+    }
+}
