@@ -16,10 +16,11 @@
 //! state, every command's log) in place and prints where; `TFBLUEPRINT_PREDICTIONS=a,b` plans
 //! only those changes of the `predictions` job.
 //!
-//! After a root converges, the force-new table of the review is checked on it
-//! (`support::forcing`): every argument the inventory tracks is changed in a copy of the state and
-//! one plan of that copy must replace exactly the objects whose changed arguments the table says
-//! force a new resource. The run ends with the `(type, argument)` pairs checked over all roots.
+//! After the first environment of each app converges, the force-new table of the review is
+//! checked on it (`support::forcing`): every argument the inventory tracks is changed in a copy
+//! of the state, and one plan of that copy must replace exactly the objects whose changed
+//! arguments the table says force a new resource. The run ends with the `(type, argument)` pairs
+//! checked over all roots.
 
 mod support;
 
@@ -37,6 +38,10 @@ use support::{repo, run_in};
 struct Target {
     app_dir: PathBuf,
     env: String,
+    /// Whether the force-new table is checked on this root: on the first environment of each
+    /// app, which tracks every `(type, argument)` its other environments do (the environments
+    /// of one app differ in sizes and counts, not in the kinds of resources).
+    check_forcing: bool,
 }
 
 impl Target {
@@ -595,7 +600,7 @@ fn main() -> ExitCode {
                         return;
                     };
                     let outcome = match work {
-                        Work::Root(t) => cycle.run(&t.app_dir, &t.env),
+                        Work::Root(t) => cycle.run(&t.app_dir, &t.env, t.check_forcing),
                         Work::Scenario(s) => run_scenario(&cycle, s),
                         Work::Predictions => run_predictions(&cycle),
                     };
@@ -727,13 +732,13 @@ fn targets(out: &Path) -> Vec<Target> {
 
     let mut targets = Vec::new();
     for app_dir in apps {
-        for env in read_dir_sorted(&app_dir.join("envs")).unwrap_or_default() {
-            if env.is_dir() {
-                targets.push(Target {
-                    app_dir: app_dir.clone(),
-                    env: env.file_name().unwrap().to_string_lossy().into_owned(),
-                });
-            }
+        let envs = read_dir_sorted(&app_dir.join("envs")).unwrap_or_default();
+        for (i, env) in envs.iter().filter(|e| e.is_dir()).enumerate() {
+            targets.push(Target {
+                app_dir: app_dir.clone(),
+                env: env.file_name().unwrap().to_string_lossy().into_owned(),
+                check_forcing: i == 0,
+            });
         }
     }
     targets

@@ -178,8 +178,10 @@ impl<'a> Cycle<'a> {
         Ok(scratch)
     }
 
-    /// apply, a second plan that must show no change, destroy, and an empty state after it.
-    pub fn run(&self, app_dir: &Path, env: &str) -> Outcome {
+    /// apply, a second plan that must show no change, destroy, and an empty state after it;
+    /// with `check_forcing`, the force-new table checked on the converged root in between
+    /// ([`Scratch::forcing`]).
+    pub fn run(&self, app_dir: &Path, env: &str, check_forcing: bool) -> Outcome {
         let started = Instant::now();
         let mut outcome = Outcome {
             label: format!(
@@ -205,7 +207,7 @@ impl<'a> Cycle<'a> {
                     Ok(()) => outcome.converged = true,
                     Err(e) => failures.push(e),
                 }
-                if outcome.converged {
+                if outcome.converged && check_forcing {
                     match scratch.forcing() {
                         Ok(Some(f)) => {
                             if !f.mismatches.is_empty() {

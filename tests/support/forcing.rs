@@ -84,7 +84,8 @@ fn perturb_leaf(v: &mut Value) -> bool {
             };
             true
         }
-        Value::Array(items) if items.iter().all(|i| i.is_string()) => {
+        // Not an empty list: its elements may be blocks.
+        Value::Array(items) if !items.is_empty() && items.iter().all(|i| i.is_string()) => {
             items.push(Value::String("perturbed".into()));
             true
         }
@@ -245,7 +246,7 @@ mod tests {
         let mut v = serde_json::json!({
             "name": "a", "port": 80, "internal": false, "subnets": ["s1"],
             "health_check": [{"path": "/"}], "policy": "{\"x\":1}", "tags": {"k": "v"},
-            "empty": []
+            "empty": [], "condition": [{"host_header": [{"values": ["a"]}], "path_pattern": []}]
         });
         assert!(perturb(&mut v, &["name"]));
         assert!(perturb(&mut v, &["port"]));
@@ -255,6 +256,9 @@ mod tests {
         assert!(!perturb(&mut v, &["policy", "x"]));
         assert!(!perturb(&mut v, &["tags"]));
         assert!(!perturb(&mut v, &["empty", "x"]));
+        assert!(!perturb(&mut v, &["empty"]));
+        assert!(!perturb(&mut v, &["condition", "host_header"]));
+        assert!(!perturb(&mut v, &["condition", "path_pattern"]));
         assert!(!perturb(&mut v, &["missing"]));
         assert_eq!(v["name"], "a-x");
         assert_eq!(v["port"], 81);
