@@ -643,12 +643,10 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
         service_secrets_override(r, s, d);
     }
 
-    // Single-container form: container attributes directly on the service.
-    let direct = r.is_override()
-        || CONTAINER_ATTRS
-            .iter()
-            .chain(super::operations::CONTAINER_OPS_ATTRS)
-            .any(|k| has_attr(r, k));
+    // Single-container form: container attributes directly on the service. A service with
+    // `container` blocks may still set `health_command` and `stop_timeout` for its containers
+    // (service_container_defaults).
+    let direct = r.is_override() || CONTAINER_ATTRS.iter().any(|k| has_attr(r, k));
     // An environment's `container` blocks override secrets only (service_secrets_override).
     let blocks = if r.is_override() {
         Vec::new()
@@ -672,6 +670,7 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
             cr.finish(d);
             s.containers.push(c);
         }
+        super::operations::service_container_defaults(r, s, d);
     } else if !r.is_override() {
         s.single_container = true;
         let mut c = Container {

@@ -139,15 +139,18 @@ pub fn egress(r: &mut Reader, d: &mut Diagnostics) -> Egress {
     e
 }
 
-/// The attributes of a container that [`container_ops`] reads.
-pub const CONTAINER_OPS_ATTRS: &[&str] = &["health_command", "stop_timeout", "depends_on"];
-
 /// `health_command`, `stop_timeout` and `depends_on` of a container (or of a single-container
 /// service).
 pub fn container_ops(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
     if r.is_override() {
         return;
     }
+    health_and_stop(r, c, d);
+    depends_on(r, c, d);
+}
+
+/// `health_command` and `stop_timeout`, read into `c`.
+fn health_and_stop(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
     if let Some((cmd, p)) = r.string_list("health_command", d) {
         let cmd: Vec<String> = cmd.into_iter().map(|x| x.0).collect();
         match cmd.first().map(String::as_str) {
@@ -159,9 +162,14 @@ pub fn container_ops(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
         }
         c.ops.health_command = Some((cmd, p));
     }
-    if let Some(v) = r.opt_int("stop_timeout", 2, 120, d) {
-        c.ops.stop_timeout = Some(v as u32);
+    if let Some(n) = r.attr("stop_timeout", d) {
+        c.ops.stop_timeout_pos = n.pos;
+        c.ops.stop_timeout = super::reader::as_int(n, "stop_timeout", 2, 120, d).map(|v| v as u32);
     }
+}
+
+/// `depends_on` of a container, read into `c`.
+fn depends_on(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
     if let Some(items) = r.string_map("depends_on", d) {
         for (k, kpos, v, vpos) in items {
             if !DEPENDENCY_CONDITIONS.contains(&v.as_str()) {
@@ -178,6 +186,63 @@ pub fn container_ops(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
                 continue;
             }
             c.ops.depends_on.push((k, v, kpos));
+        }
+    }
+}
+
+/// `health_command` and `stop_timeout` written on a service that has `container` blocks:
+/// `stop_timeout` is the default of every container that sets none, `health_command` the
+/// health check of the container that receives traffic (the one with a `port`, else the
+/// first), which must not set its own. `depends_on` stays in the container blocks.
+pub fn service_container_defaults(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
+    if r.is_override() {
+        return;
+    }
+    if let Some(n) = r.attr("depends_on", d) {
+        let first = s.containers.first().map_or("app", |c| c.name.as_str());
+        d.error(
+            n.pos,
+            format!(
+                "`depends_on` orders the start of one container, and {} has `container` blocks: put it in the block of the container that waits, `container \"{first}\" {{ depends_on = {{ ... }} }}`",
+                r.what()
+            ),
+        );
+    }
+    let mut defaults = Container::default();
+    health_and_stop(r, &mut defaults, d);
+    if let Some(timeout) = defaults.ops.stop_timeout {
+        for c in s
+            .containers
+            .iter_mut()
+            .filter(|c| c.ops.stop_timeout.is_none())
+        {
+            c.ops.stop_timeout = Some(timeout);
+            c.ops.stop_timeout_pos = defaults.ops.stop_timeout_pos;
+        }
+    }
+    let Some((cmd, pos)) = defaults.ops.health_command else {
+        return;
+    };
+    let what = r.what().to_string();
+    let primary = match s.containers.iter().position(|c| c.port.is_some()) {
+        Some(i) => Some(i),
+        None if s.containers.is_empty() => None,
+        None => Some(0),
+    };
+    let Some(c) = primary.map(|i| &mut s.containers[i]) else {
+        return;
+    };
+    match &c.ops.health_command {
+        Some((_, own)) => d.error(
+            pos,
+            format!(
+                "{what} sets `health_command`, which is the health check of its container \"{}\" (the one that receives traffic), and that container sets its own at line {}; keep one: remove this one, or the container's",
+                c.name, own.line
+            ),
+        ),
+        None => {
+            c.ops.health_command = Some((cmd, pos));
+            c.ops.health_from_service = true;
         }
     }
 }
@@ -211,23 +276,37 @@ pub fn check_operations(app: &App, d: &mut Diagnostics) {
                 if target.name == c.name {
                     d.error(*pos, "a container cannot wait for itself in `depends_on`");
                 } else if condition == "HEALTHY" && target.ops.health_command.is_none() {
+                    let note = s
+                        .containers
+                        .iter()
+                        .find(|o| o.ops.health_from_service)
+                        .map(|o| {
+                            format!(
+                                " (the service's `health_command` is that of container \"{}\", the one that receives traffic: the one with a `port`, else the first)",
+                                o.name
+                            )
+                        })
+                        .unwrap_or_default();
                     d.error(
                         *pos,
                         format!(
-                            "container \"{dep}\" has no `health_command`, so it never becomes HEALTHY; give it one or wait for \"START\""
+                            "container \"{dep}\" has no `health_command`, so it never becomes HEALTHY{note}; give it one or wait for \"START\""
                         ),
                     );
                 }
             }
         }
+        // ECS ignores failing load balancer and container health checks during the grace
+        // period: without either it has nothing to delay.
         if let Some(dep) = &s.ops.deployment
             && dep.grace_period.is_some()
             && crate::model::compute::target_lbs(app, s).is_empty()
+            && s.containers.iter().all(|c| c.ops.health_command.is_none())
         {
             d.error(
                 dep.grace_period_pos,
                 format!(
-                    "`grace_period` delays the load balancer's health checks, and service \"{}\" is no load balancer's target; leave it out",
+                    "`grace_period` delays the load balancer's and the containers' health checks, and service \"{}\" is no load balancer's target and has no `health_command`; leave it out",
                     s.name
                 ),
             );

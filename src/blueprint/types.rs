@@ -279,6 +279,11 @@ pub struct Container {
 pub struct ContainerOps {
     pub health_command: Option<(Vec<String>, Pos)>,
     pub stop_timeout: Option<u32>,
+    /// Whether `health_command` was written on the service (with `container` blocks) rather
+    /// than in this container's block.
+    pub health_from_service: bool,
+    /// Where `stop_timeout` is written (on the container, or on its service as the default).
+    pub stop_timeout_pos: Pos,
     /// `depends_on = { <container> = "START" | "COMPLETE" | "SUCCESS" | "HEALTHY" }`, with
     /// the position of each entry.
     pub depends_on: Vec<(String, String, Pos)>,

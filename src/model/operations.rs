@@ -37,12 +37,19 @@ pub fn deployments(app: &App) -> Map<String, Value> {
                 (100, 200)
             };
             let routed = !compute::target_lbs(app, s).is_empty();
+            // Without a load balancer the grace period covers the container health checks,
+            // and only when written.
+            let grace = if routed {
+                Some(dep.grace_period.unwrap_or(60))
+            } else {
+                dep.grace_period
+            };
             (
                 s.name.clone(),
                 json!({
                     "min_healthy_percent": min,
                     "max_percent": max,
-                    "grace_period": if routed { Some(dep.grace_period.unwrap_or(60)) } else { None },
+                    "grace_period": grace,
                 }),
             )
         })
