@@ -44,12 +44,13 @@ pub fn log_retention(r: &mut Reader, d: &mut Diagnostics) -> Option<(u32, Pos)> 
 
 /// The attributes of a service that [`service_ops`] reads.
 pub fn service_ops(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
+    // An environment may keep its logs for another period (each account its own policy).
+    if let Some(v) = log_retention(r, d) {
+        s.ops.log_retention = Some(v);
+    }
     if !r.is_override() {
         if let Some((v, p)) = r.string("cluster", d) {
             s.ops.cluster = Some((v.strip_prefix("cluster.").unwrap_or(&v).to_string(), p));
-        }
-        if let Some(v) = log_retention(r, d) {
-            s.ops.log_retention = Some(v);
         }
         if let Some(b) = r.single("deployment", d) {
             let mut dr = Reader::new(b, "deployment", d);
@@ -624,34 +625,9 @@ pub fn servers(
             ..Server::default()
         };
         let mut sr = Reader::new(b, format!("server \"{name}\""), d);
-        sr.set_string("instance_type", &mut s.instance_type, d);
-        if let Some((v, p)) = sr.required("image", d).and(sr.string("image", d)) {
-            let ok = match v.strip_prefix("ssm:") {
-                Some(param) => {
-                    param.starts_with('/')
-                        && param.len() > 1
-                        && param
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "/_.-".contains(c))
-                }
-                None => v.strip_prefix("ami-").is_some_and(|id| {
-                    (id.len() == 8 || id.len() == 17) && id.chars().all(|c| c.is_ascii_hexdigit())
-                }),
-            };
-            if !ok {
-                d.error(
-                    p,
-                    format!(
-                        "`image` is an AMI ID \"ami-0123456789abcdef0\" or a public SSM parameter such as \"ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64\", not \"{}\"",
-                        crate::diag::escape(&v)
-                    ),
-                );
-            }
-            s.image = v;
-            s.image_pos = p;
-        }
+        sr.required("image", d);
+        server_sizes(&mut sr, &mut s, d);
         sr.set_enum("subnets", SERVER_SUBNETS, &mut s.subnets, d);
-        sr.set_int("volume_size", 8, 16384, &mut s.volume_size, d);
         if let Some(n) = sr.attr("port", d) {
             s.port_pos = n.pos;
             s.port = super::reader::as_int(n, "port", 1, 65535, d).map(|p| p as u16);
@@ -693,6 +669,69 @@ pub fn servers(
             tainted.push(format!("server \"{name}\""));
         }
         app.servers.push(s);
+    }
+}
+
+/// The settings of a server an environment may change too: `instance_type`, `volume_size`
+/// and `image` (an AMI ID is the account's and region's own).
+fn server_sizes(r: &mut Reader, s: &mut Server, d: &mut Diagnostics) {
+    r.set_string("instance_type", &mut s.instance_type, d);
+    if let Some((v, p)) = r.string("image", d) {
+        let ok = match v.strip_prefix("ssm:") {
+            Some(param) => {
+                param.starts_with('/')
+                    && param.len() > 1
+                    && param
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "/_.-".contains(c))
+            }
+            None => v.strip_prefix("ami-").is_some_and(|id| {
+                (id.len() == 8 || id.len() == 17) && id.chars().all(|c| c.is_ascii_hexdigit())
+            }),
+        };
+        if !ok {
+            d.error(
+                p,
+                format!(
+                    "`image` is an AMI ID \"ami-0123456789abcdef0\" or a public SSM parameter such as \"ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64\", not \"{}\"",
+                    crate::diag::escape(&v)
+                ),
+            );
+        }
+        s.image = v;
+        s.image_pos = p;
+    }
+    r.set_int("volume_size", 8, 16384, &mut s.volume_size, d);
+}
+
+/// The settings of a server an environment may override.
+pub const ENV_SERVER: &[&str] = &["instance_type", "volume_size", "image"];
+
+/// An environment's `server "<name>" { ... }` overrides.
+pub fn env_servers(r: &mut Reader, app: &mut App, env: &str, d: &mut Diagnostics) {
+    for (name, pos, b) in r.labeled("server", d) {
+        let known: Vec<String> = app.servers.iter().map(|s| s.name.clone()).collect();
+        let Some(s) = app.servers.iter_mut().find(|s| s.name == name) else {
+            let hint = did_you_mean(&name, known.iter().map(String::as_str))
+                .map(|x| format!("did you mean \"{x}\"? "))
+                .unwrap_or_default();
+            d.error(
+                pos,
+                format!(
+                    "environment \"{env}\" overrides server \"{name}\", which the app does not define (environments add no parts); {hint}known: {}",
+                    if known.is_empty() { "none".to_string() } else { one_of(&known) }
+                ),
+            );
+            continue;
+        };
+        let mut sr = Reader::overriding(
+            b,
+            format!("environment \"{env}\" server \"{name}\""),
+            ENV_SERVER,
+            d,
+        );
+        server_sizes(&mut sr, s, d);
+        sr.finish(d);
     }
 }
 

@@ -181,7 +181,8 @@ impl ModuleBuilder for Ecs {
             "repositories": repositories,
             "service_resources": resources,
             "deployments": super::operations::deployments(app),
-            "log_retention": super::operations::log_retention(app),
+            "log_retention": if app.per_env.service_log_retention { Map::new() } else { super::operations::log_retention(app) },
+            "log_retention_per_env": app.per_env.service_log_retention,
             "container_ops": container_ops,
             "multi": app.multi_cluster(),
             "clusters": super::operations::cluster_shape(app),
@@ -241,6 +242,12 @@ impl ModuleBuilder for Ecs {
         call = call
             .arg("services", Hv::lit(services))
             .arg("image_tags", Hv::expr("var.image_tags"));
+        if app.per_env.service_log_retention {
+            call = call.arg(
+                "service_log_retention_days",
+                Hv::lit(super::operations::log_retention(e)),
+            );
+        }
         if app
             .services
             .iter()
