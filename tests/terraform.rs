@@ -183,3 +183,84 @@ fn environments_override_log_retention_and_server_settings() {
         100
     );
 }
+
+/// A service that uses servers gets their address through the load balancer of their route
+/// (the route's host, or a private record when the route has paths only) and may reach that
+/// listener; the root validates and plans.
+#[test]
+fn a_service_reaches_a_used_server_through_its_load_balancer() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("shop.hcl"),
+        r#"app "shop" {
+  region = "eu-west-1"
+  network {
+    cidr = "10.10.0.0/16"
+    azs  = ["eu-west-1a", "eu-west-1b"]
+  }
+  load_balancer "internal" {
+    internal = true
+    listener "http" {
+      port     = 8000
+      protocol = "HTTP"
+    }
+  }
+  service "web" {
+    image = "nginx:1.27"
+    port  = 80
+    uses  = ["server.jenkins", "server.nexus"]
+  }
+  server "jenkins" {
+    image = "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    port  = 8080
+    route {
+      load_balancer = "internal"
+      listener      = "http"
+      hosts         = ["*.ci.example.com", "ci.example.com"]
+    }
+  }
+  server "nexus" {
+    image = "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    port  = 8081
+    route {
+      load_balancer = "internal"
+      listener      = "http"
+      paths         = ["/nexus/*"]
+    }
+  }
+  dns {
+    private_zone = "shop.internal"
+    private_record "nexus" {
+      target = "server.nexus"
+    }
+  }
+}
+"#,
+    )
+    .unwrap();
+    run_in(dir.path(), &["generate", "shop.hcl", "--out", "out"]).expect(0);
+    let out = dir.path().join("out/shop");
+    let root = std::fs::read_to_string(out.join("envs/default/main.tf")).unwrap();
+    for line in [
+        "SERVER_JENKINS_HOST = \"ci.example.com\"",
+        "SERVER_JENKINS_PORT = \"8000\"",
+        "SERVER_NEXUS_HOST   = \"nexus.shop.internal\"",
+        "SERVER_NEXUS_PORT   = \"8000\"",
+    ] {
+        assert!(root.contains(line), "{line}:\n{root}");
+    }
+    let security = std::fs::read_to_string(out.join("modules/security/main.tf")).unwrap();
+    for key in [
+        "\"load_balancer.internal:ingress:service.web:tcp:8000\"",
+        "\"service.web:egress:load_balancer.internal:tcp:8000\"",
+    ] {
+        assert!(security.contains(key), "{key}:\n{security}");
+    }
+    let Some(tf) = terraform() else { return };
+    let report = tf.check_app(&out);
+    assert!(
+        report
+            .env("default")
+            .has("module.servers.aws_autoscaling_group.this[\"nexus\"]")
+    );
+}

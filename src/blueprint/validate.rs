@@ -548,6 +548,22 @@ fn check_services(app: &App, d: &mut Diagnostics) {
                         u.name
                     ),
                 );
+            } else if u.kind == "server"
+                && let Some(t) = app.server(&u.name)
+                && t.routes.is_empty()
+            {
+                let var = crate::model::names::env_var(&t.name);
+                d.error(
+                    u.pos,
+                    format!(
+                        "server \"{}\" has no stable address for service \"{}\" to reach: its instance and IP change whenever its Auto Scaling group replaces it. Give it a `route` on a load balancer, and `uses` hands SERVER_{var}_HOST and SERVER_{var}_PORT to the containers; for the security-group rule alone, write `allow {{ from = \"service.{}\"  to = \"server.{}\"  ports = \"{}\" }}`",
+                        t.name,
+                        s.name,
+                        s.name,
+                        t.name,
+                        t.port.unwrap_or_default()
+                    ),
+                );
             }
             if u.kind == "service" && u.name == s.name {
                 d.error(u.pos, "a service does not need to `use` itself");

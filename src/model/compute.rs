@@ -491,6 +491,17 @@ fn connections(app: &App, s: &Service) -> Option<Hv> {
                     env.push((format!("{prefix}_PORT"), Hv::lit(p.to_string())));
                 }
             }
+            "server" => {
+                let Some(a) = super::operations::server_address(app, &u.name) else {
+                    continue;
+                };
+                let host = match &a.host {
+                    Some(h) => Hv::lit(h),
+                    None => Hv::expr(format!("module.alb.dns_names[{}]", quote(&a.load_balancer))),
+                };
+                env.push((format!("{prefix}_HOST"), host));
+                env.push((format!("{prefix}_PORT"), Hv::lit(a.port.to_string())));
+            }
             _ => {}
         }
     }
