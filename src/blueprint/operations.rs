@@ -843,9 +843,7 @@ pub fn check_servers(app: &App, d: &mut Diagnostics) {
                 }
                 _ => {}
             }
-            if r.hosts.is_empty() && r.paths.is_empty() {
-                d.error(r.pos, "a route needs `hosts` or `paths` (or both)");
-            }
+            super::validate::check_route_conditions(r, "", d);
         }
         check_egress(&s.egress, d);
     }
