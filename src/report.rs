@@ -55,6 +55,8 @@ struct Node {
     id: String,
     label: String,
     shape: Shape,
+    /// The cluster a service runs on, when the app has several (drawn as a group).
+    group: Option<String>,
 }
 
 #[derive(PartialEq)]
@@ -81,6 +83,7 @@ fn graph(app: &App) -> Graph {
             id: "clients".into(),
             label: "Internet".into(),
             shape: Shape::Actor,
+            group: None,
         });
     }
     for lb in &app.load_balancers {
@@ -89,6 +92,7 @@ fn graph(app: &App) -> Graph {
             id: id("lb", &lb.name),
             label: format!("{kind} {}", lb.name),
             shape: Shape::Box,
+            group: None,
         });
         let mut ports: Vec<String> = lb.listeners.iter().map(|l| l.port.to_string()).collect();
         if lb.redirect_http {
@@ -120,6 +124,9 @@ fn graph(app: &App) -> Graph {
             id: id("svc", &s.name),
             label: format!("service {}{containers}", s.name),
             shape: Shape::Box,
+            group: app
+                .multi_cluster()
+                .then(|| app.service_cluster(s).name.clone()),
         });
         for lb in &app.load_balancers {
             let routed = s.routes.iter().any(|r| r.load_balancer == lb.name)
@@ -143,6 +150,7 @@ fn graph(app: &App) -> Graph {
             id: id("db", &d.name),
             label: format!("Aurora {} {}", engine_label(&d.engine), d.name),
             shape: Shape::Store,
+            group: None,
         });
     }
     for c in &app.caches {
@@ -150,6 +158,7 @@ fn graph(app: &App) -> Graph {
             id: id("cache", &c.name),
             label: format!("{} {}", engine_label(&c.engine), c.name),
             shape: Shape::Store,
+            group: None,
         });
     }
     for f in &app.file_systems {
@@ -157,6 +166,7 @@ fn graph(app: &App) -> Graph {
             id: id("fs", &f.name),
             label: format!("EFS {}", f.name),
             shape: Shape::Store,
+            group: None,
         });
     }
     if app.bastion.is_some() {
@@ -164,7 +174,21 @@ fn graph(app: &App) -> Graph {
             id: "bastion".into(),
             label: "bastion".into(),
             shape: Shape::Box,
+            group: None,
         });
+    }
+    for srv in &app.servers {
+        nodes.push(Node {
+            id: id("srv", &srv.name),
+            label: format!("server {}", srv.name),
+            shape: Shape::Box,
+            group: None,
+        });
+        if let Some(p) = srv.port {
+            for lb in crate::model::compute::server_lbs(srv) {
+                edges.push((id("lb", lb), id("srv", &srv.name), p.to_string()));
+            }
+        }
     }
     let target = |key: &str| -> Option<(String, String)> {
         let (kind, name) = key.split_once('.')?;
@@ -185,6 +209,10 @@ fn graph(app: &App) -> Graph {
                 .service(name)
                 .and_then(|s| s.port())
                 .map(|p| (id("svc", name), p.to_string())),
+            "server" => app
+                .server(name)
+                .and_then(|s| s.port)
+                .map(|p| (id("srv", name), p.to_string())),
             _ => None,
         }
     };
@@ -203,9 +231,17 @@ fn graph(app: &App) -> Graph {
             }
         }
     }
+    for srv in &app.servers {
+        for u in &srv.uses {
+            if let Some((to, port)) = target(&u.key()) {
+                edges.push((id("srv", &srv.name), to, port));
+            }
+        }
+    }
     for a in &app.allows {
         let node = |r: &crate::blueprint::Ref| match r.kind.as_str() {
             "service" => id("svc", &r.name),
+            "server" => id("srv", &r.name),
             "bastion" => "bastion".into(),
             "database" => id("db", &r.name),
             "cache" => id("cache", &r.name),
@@ -235,13 +271,28 @@ fn graph(app: &App) -> Graph {
 pub fn mermaid(app: &App) -> String {
     let g = graph(app);
     let mut out = String::from("flowchart LR\n");
-    for n in &g.nodes {
+    let node = |out: &mut String, n: &Node, indent: &str| {
         let label = n.label.replace('"', "'");
         let _ = match n.shape {
-            Shape::Actor => writeln!(out, "  {}([\"{label}\"])", n.id),
-            Shape::Box => writeln!(out, "  {}[\"{label}\"]", n.id),
-            Shape::Store => writeln!(out, "  {}[(\"{label}\")]", n.id),
+            Shape::Actor => writeln!(out, "{indent}{}([\"{label}\"])", n.id),
+            Shape::Box => writeln!(out, "{indent}{}[\"{label}\"]", n.id),
+            Shape::Store => writeln!(out, "{indent}{}[(\"{label}\")]", n.id),
         };
+    };
+    let mut drawn: Vec<&str> = Vec::new();
+    for n in &g.nodes {
+        match &n.group {
+            None => node(&mut out, n, "  "),
+            Some(c) if !drawn.contains(&c.as_str()) => {
+                drawn.push(c);
+                let _ = writeln!(out, "  subgraph {}[\"cluster {c}\"]", id("cluster", c));
+                for m in g.nodes.iter().filter(|m| m.group.as_ref() == Some(c)) {
+                    node(&mut out, m, "    ");
+                }
+                out.push_str("  end\n");
+            }
+            Some(_) => {}
+        }
     }
     for (a, b, label) in &g.edges {
         let _ = writeln!(out, "  {a} -->|\"{label}\"| {b}");
@@ -256,7 +307,7 @@ pub fn dot(app: &App) -> String {
         "digraph \"{}\" {{\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n",
         app.name
     );
-    for n in &g.nodes {
+    let node = |out: &mut String, n: &Node, indent: &str| {
         let shape = match n.shape {
             Shape::Actor => "ellipse",
             Shape::Box => "box",
@@ -264,10 +315,30 @@ pub fn dot(app: &App) -> String {
         };
         let _ = writeln!(
             out,
-            "  {} [label=\"{}\", shape={shape}];",
+            "{indent}{} [label=\"{}\", shape={shape}];",
             n.id,
             n.label.replace('"', "\\\"")
         );
+    };
+    let mut drawn: Vec<&str> = Vec::new();
+    for n in &g.nodes {
+        match &n.group {
+            None => node(&mut out, n, "  "),
+            Some(c) if !drawn.contains(&c.as_str()) => {
+                drawn.push(c);
+                // Graphviz draws a subgraph whose name starts with "cluster" as a box.
+                let _ = writeln!(
+                    out,
+                    "  subgraph {} {{\n    label=\"cluster {c}\";",
+                    id("cluster", c)
+                );
+                for m in g.nodes.iter().filter(|m| m.group.as_ref() == Some(c)) {
+                    node(&mut out, m, "    ");
+                }
+                out.push_str("  }\n");
+            }
+            Some(_) => {}
+        }
     }
     for (a, b, label) in &g.edges {
         let _ = writeln!(out, "  {a} -> {b} [label=\"{label}\"];");

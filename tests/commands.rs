@@ -62,6 +62,89 @@ fn graph_draws_services_stores_and_flows() {
     );
 }
 
+/// Servers are nodes with their flows, and with several clusters each cluster's services are
+/// drawn in a group of their own.
+#[test]
+fn graph_draws_servers_and_groups_services_by_cluster() {
+    let run = run_in(&repo(), &["graph", "blueprints/magento.hcl"]).expect(0);
+    let out = &run.stdout;
+    for want in [
+        "srv_jenkins[\"server jenkins\"]",
+        "lb_public -->|\"8080\"| srv_jenkins",
+        "  subgraph cluster_admin[\"cluster admin\"]\n    svc_admin[\"service admin (nginx + php-fpm)\"]\n  end\n",
+        "  subgraph cluster_app[\"cluster app\"]\n    svc_magento[",
+    ] {
+        assert!(out.contains(want), "missing {want:?}:\n{out}");
+    }
+    let dot = run_in(
+        &repo(),
+        &["graph", "blueprints/magento.hcl", "--format", "dot"],
+    )
+    .expect(0)
+    .stdout;
+    assert!(
+        dot.contains(
+            "  subgraph cluster_admin {\n    label=\"cluster admin\";\n    svc_admin [label="
+        ),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("  lb_public -> srv_jenkins [label=\"8080\"];"),
+        "{dot}"
+    );
+    // One cluster: no groups.
+    let one = run_in(&repo(), &["graph", "blueprints/websight.hcl"])
+        .expect(0)
+        .stdout;
+    assert!(!one.contains("subgraph"), "{one}");
+
+    // A server's own uses and an allow towards a server are edges of its node.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("shop.hcl"),
+        r#"app "shop" {
+  region = "eu-west-1"
+  network {
+    cidr = "10.10.0.0/16"
+    azs  = ["eu-west-1a", "eu-west-1b"]
+  }
+  service "web" {
+    image = "nginx:1.27"
+    port  = 80
+  }
+  database "main" {
+    engine  = "aurora-postgresql"
+    version = "16.4"
+  }
+  server "ci" {
+    image = "ami-0123456789abcdef0"
+    port  = 8080
+    uses  = ["database.main", "service.web"]
+  }
+  allow {
+    from  = "service.web"
+    to    = "server.ci"
+    ports = "8080"
+  }
+}
+"#,
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["graph", "shop.hcl"]).expect(0);
+    for want in [
+        "srv_ci -->|\"5432\"| db_main",
+        "srv_ci -->|\"80\"| svc_web",
+        "svc_web -->|\"8080\"| srv_ci",
+    ] {
+        assert!(
+            run.stdout.contains(want),
+            "missing {want:?}:\n{}",
+            run.stdout
+        );
+    }
+    assert!(!run.stdout.contains("fs_ci"), "{}", run.stdout);
+}
+
 #[test]
 fn dot_output_is_accepted_by_graphviz() {
     let dot_available = Command::new("dot")

@@ -133,3 +133,120 @@ fn magento_runs_the_admin_panel_on_its_own_cluster_and_jenkins_on_a_server() {
     assert!(servers.contains("encrypted             = true"));
     assert!(servers.contains("AmazonSSMManagedInstanceCore"));
 }
+
+/// The text of one container's entry in the ecs module's `local.services`.
+fn container_entry<'a>(ecs: &'a str, name: &str) -> &'a str {
+    let key = format!("name                     = \"{name}\"\n");
+    let start = ecs
+        .find(&key)
+        .unwrap_or_else(|| panic!("no container {name}:\n{ecs}"));
+    let rest = &ecs[start..];
+    &rest[..rest.find("\n        },").unwrap()]
+}
+
+/// The contract's example (BLUEPRINT.md, v1.1): `health_command`, `stop_timeout` and a
+/// deployment on a service whose sidecar waits for its `app` container, completed with images
+/// and the `app` container.
+#[test]
+fn service_level_health_command_and_stop_timeout_reach_the_right_containers() {
+    let text = r#"app "shop" {
+  region = "eu-west-1"
+
+  network {
+    cidr = "10.10.0.0/16"
+    azs  = ["eu-west-1a", "eu-west-1b"]
+  }
+
+  service "mongo" {
+    deployment {
+      min_healthy_percent = 0
+      max_percent         = 100
+      grace_period        = 300
+    }
+    health_command = ["CMD-SHELL", "mongosh --eval 'db.adminCommand(\"ping\")'"]
+    stop_timeout   = 60
+    exec           = true
+    log_retention  = 30
+    container "sidecar" {
+      image      = "busybox:1.36"
+      depends_on = { app = "HEALTHY" }
+    }
+    container "app" {
+      image = "mongo:7.0"
+      port  = 27017
+    }
+    container "backup" {
+      image        = "example/backup:1.0"
+      essential    = false
+      stop_timeout = 10
+    }
+  }
+}
+"#;
+    let out = generate(text);
+    let ecs = &out["modules/ecs/main.tf"];
+    let app = container_entry(ecs, "app");
+    assert!(
+        app.contains("health_command           = [\"CMD-SHELL\", \"mongosh --eval 'db.adminCommand(\\\"ping\\\")'\"]"),
+        "the container with the port gets the service's health command:\n{app}"
+    );
+    assert!(app.contains("stop_timeout             = 60"), "{app}");
+    let sidecar = container_entry(ecs, "sidecar");
+    assert!(
+        sidecar.contains("health_command           = null"),
+        "{sidecar}"
+    );
+    assert!(
+        sidecar.contains("stop_timeout             = 60"),
+        "{sidecar}"
+    );
+    assert!(sidecar.contains("app = \"HEALTHY\""), "{sidecar}");
+    let backup = container_entry(ecs, "backup");
+    assert!(
+        backup.contains("stop_timeout             = 10"),
+        "a container's own stop timeout wins:\n{backup}"
+    );
+    assert!(
+        backup.contains("health_command           = null"),
+        "{backup}"
+    );
+    // A grace period without a load balancer covers the container health checks.
+    assert!(ecs.contains("grace_period        = 300"), "{ecs}");
+}
+
+/// Without a port the service's health command is that of the first container.
+#[test]
+fn a_service_health_command_without_a_port_goes_to_the_first_container() {
+    let text = r#"app "shop" {
+  region = "eu-west-1"
+
+  network {
+    cidr = "10.10.0.0/16"
+    azs  = ["eu-west-1a", "eu-west-1b"]
+  }
+
+  service "worker" {
+    health_command = ["CMD", "/bin/healthy"]
+    container "main" {
+      image = "example/worker:1.0"
+    }
+    container "agent" {
+      image      = "example/agent:1.0"
+      depends_on = { main = "HEALTHY" }
+    }
+  }
+}
+"#;
+    let out = generate(text);
+    let ecs = &out["modules/ecs/main.tf"];
+    assert!(
+        container_entry(ecs, "main")
+            .contains("health_command           = [\"CMD\", \"/bin/healthy\"]"),
+        "{ecs}"
+    );
+    assert!(container_entry(ecs, "agent").contains("health_command           = null"));
+    assert!(
+        container_entry(ecs, "agent").contains("stop_timeout             = null"),
+        "no stop timeout anywhere: ECS's default"
+    );
+}

@@ -96,3 +96,171 @@ fn reads_the_reattach_json_of_the_debug_banner() {
         None
     );
 }
+
+/// Per-environment `log_retention` (app and service) and `server` settings take effect in each
+/// environment's plan, and the roots validate.
+#[test]
+fn environments_override_log_retention_and_server_settings() {
+    let Some(tf) = terraform() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("shop.hcl"),
+        r#"app "shop" {
+  region        = "eu-west-1"
+  log_retention = 30
+
+  network {
+    cidr = "10.10.0.0/16"
+    azs  = ["eu-west-1a", "eu-west-1b"]
+  }
+
+  service "web" {
+    image         = "nginx:1.27"
+    port          = 80
+    log_retention = 14
+  }
+
+  service "worker" {
+    image = "busybox:1.36"
+  }
+
+  server "jenkins" {
+    image       = "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    port        = 8080
+    volume_size = 100
+  }
+
+  environment "dev" {
+    log_retention = 7
+    service "web" {
+      log_retention = 3
+    }
+    server "jenkins" {
+      instance_type = "t3.small"
+      volume_size   = 40
+      image         = "ami-0123456789abcdef0"
+    }
+  }
+
+  environment "prod" {
+    service "worker" {
+      log_retention = 90
+    }
+  }
+}
+"#,
+    )
+    .unwrap();
+    run_in(dir.path(), &["generate", "shop.hcl", "--out", "out"]).expect(0);
+    let report = tf.check_app(&dir.path().join("out/shop"));
+    let after = |env: &str, address: &str, attr: &str| {
+        report
+            .env(env)
+            .get(address)
+            .unwrap_or_else(|| panic!("{env}: no {address}"))
+            .after[attr]
+            .clone()
+    };
+    let logs = |s: &str| format!("module.ecs.aws_cloudwatch_log_group.this[\"{s}\"]");
+    assert_eq!(after("dev", &logs("web"), "retention_in_days"), 3);
+    assert_eq!(after("dev", &logs("worker"), "retention_in_days"), 7);
+    assert_eq!(after("prod", &logs("web"), "retention_in_days"), 14);
+    assert_eq!(after("prod", &logs("worker"), "retention_in_days"), 90);
+    let lt = "module.servers.aws_launch_template.this[\"jenkins\"]";
+    assert_eq!(after("dev", lt, "image_id"), "ami-0123456789abcdef0");
+    assert_eq!(after("dev", lt, "instance_type"), "t3.small");
+    assert_eq!(
+        after("prod", lt, "image_id"),
+        "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    );
+    assert_eq!(after("prod", lt, "instance_type"), "t3.medium");
+    assert_eq!(
+        after("dev", lt, "block_device_mappings")[0]["ebs"][0]["volume_size"],
+        40
+    );
+    assert_eq!(
+        after("prod", lt, "block_device_mappings")[0]["ebs"][0]["volume_size"],
+        100
+    );
+}
+
+/// A service that uses servers gets their address through the load balancer of their route
+/// (the route's host, or a private record when the route has paths only) and may reach that
+/// listener; the root validates and plans.
+#[test]
+fn a_service_reaches_a_used_server_through_its_load_balancer() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("shop.hcl"),
+        r#"app "shop" {
+  region = "eu-west-1"
+  network {
+    cidr = "10.10.0.0/16"
+    azs  = ["eu-west-1a", "eu-west-1b"]
+  }
+  load_balancer "internal" {
+    internal = true
+    listener "http" {
+      port     = 8000
+      protocol = "HTTP"
+    }
+  }
+  service "web" {
+    image = "nginx:1.27"
+    port  = 80
+    uses  = ["server.jenkins", "server.nexus"]
+  }
+  server "jenkins" {
+    image = "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    port  = 8080
+    route {
+      load_balancer = "internal"
+      listener      = "http"
+      hosts         = ["*.ci.example.com", "ci.example.com"]
+    }
+  }
+  server "nexus" {
+    image = "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    port  = 8081
+    route {
+      load_balancer = "internal"
+      listener      = "http"
+      paths         = ["/nexus/*"]
+    }
+  }
+  dns {
+    private_zone = "shop.internal"
+    private_record "nexus" {
+      target = "server.nexus"
+    }
+  }
+}
+"#,
+    )
+    .unwrap();
+    run_in(dir.path(), &["generate", "shop.hcl", "--out", "out"]).expect(0);
+    let out = dir.path().join("out/shop");
+    let root = std::fs::read_to_string(out.join("envs/default/main.tf")).unwrap();
+    for line in [
+        "SERVER_JENKINS_HOST = \"ci.example.com\"",
+        "SERVER_JENKINS_PORT = \"8000\"",
+        "SERVER_NEXUS_HOST   = \"nexus.shop.internal\"",
+        "SERVER_NEXUS_PORT   = \"8000\"",
+    ] {
+        assert!(root.contains(line), "{line}:\n{root}");
+    }
+    let security = std::fs::read_to_string(out.join("modules/security/main.tf")).unwrap();
+    for key in [
+        "\"load_balancer.internal:ingress:service.web:tcp:8000\"",
+        "\"service.web:egress:load_balancer.internal:tcp:8000\"",
+    ] {
+        assert!(security.contains(key), "{key}:\n{security}");
+    }
+    let Some(tf) = terraform() else { return };
+    let report = tf.check_app(&out);
+    assert!(
+        report
+            .env("default")
+            .has("module.servers.aws_autoscaling_group.this[\"nexus\"]")
+    );
+}

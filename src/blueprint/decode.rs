@@ -295,6 +295,21 @@ pub fn decode_tainted(
         // Every environment brings its network: the app's shape is that of an existing one.
         app.network.existing = environments[0].app.network.existing.clone();
     }
+    app.per_env =
+        PerEnv {
+            service_log_retention: environments.iter().any(|e| {
+                e.app.services.iter().zip(&app.services).any(|(a, b)| {
+                    a.ops.log_retention.map(|x| x.0) != b.ops.log_retention.map(|x| x.0)
+                })
+            }),
+            server_image: environments.iter().any(|e| {
+                e.app
+                    .servers
+                    .iter()
+                    .zip(&app.servers)
+                    .any(|(a, b)| a.image != b.image)
+            }),
+        };
     if environments.is_empty() {
         environments.push(Environment {
             name: "default".into(),
@@ -643,12 +658,10 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
         service_secrets_override(r, s, d);
     }
 
-    // Single-container form: container attributes directly on the service.
-    let direct = r.is_override()
-        || CONTAINER_ATTRS
-            .iter()
-            .chain(super::operations::CONTAINER_OPS_ATTRS)
-            .any(|k| has_attr(r, k));
+    // Single-container form: container attributes directly on the service. A service with
+    // `container` blocks may still set `health_command` and `stop_timeout` for its containers
+    // (service_container_defaults).
+    let direct = r.is_override() || CONTAINER_ATTRS.iter().any(|k| has_attr(r, k));
     // An environment's `container` blocks override secrets only (service_secrets_override).
     let blocks = if r.is_override() {
         Vec::new()
@@ -672,6 +685,7 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
             cr.finish(d);
             s.containers.push(c);
         }
+        super::operations::service_container_defaults(r, s, d);
     } else if !r.is_override() {
         s.single_container = true;
         let mut c = Container {
@@ -1555,6 +1569,8 @@ const ENV_APP: &[&str] = &[
     "cache",
     "dns",
     "bastion",
+    "server",
+    "log_retention",
 ];
 const ENV_NETWORK: &[&str] = &["cidr", "azs", "nat", "flow_logs", "endpoints", "existing"];
 const ENV_CLUSTER: &[&str] = &["instance_type", "min_size", "max_size", "capacity"];
@@ -1574,6 +1590,7 @@ const ENV_SERVICE: &[&str] = &[
     "container",
     "execution_role",
     "task_role",
+    "log_retention",
 ];
 const ENV_DATABASE: &[&str] = &[
     "instances",
@@ -1650,6 +1667,9 @@ fn environment(
             app.tags.insert(k, v);
         }
     }
+    if let Some(v) = super::operations::log_retention(&mut r, d) {
+        app.log_retention = Some(v);
+    }
     if let Some(nb) = r.single("network", d) {
         let mut nr = Reader::overriding(
             nb,
@@ -1721,6 +1741,7 @@ fn environment(
             ),
         }
     }
+    super::operations::env_servers(&mut r, &mut app, &name, d);
     r.finish(d);
     env.app = app;
     env

@@ -44,12 +44,13 @@ pub fn log_retention(r: &mut Reader, d: &mut Diagnostics) -> Option<(u32, Pos)> 
 
 /// The attributes of a service that [`service_ops`] reads.
 pub fn service_ops(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
+    // An environment may keep its logs for another period (each account its own policy).
+    if let Some(v) = log_retention(r, d) {
+        s.ops.log_retention = Some(v);
+    }
     if !r.is_override() {
         if let Some((v, p)) = r.string("cluster", d) {
             s.ops.cluster = Some((v.strip_prefix("cluster.").unwrap_or(&v).to_string(), p));
-        }
-        if let Some(v) = log_retention(r, d) {
-            s.ops.log_retention = Some(v);
         }
         if let Some(b) = r.single("deployment", d) {
             let mut dr = Reader::new(b, "deployment", d);
@@ -139,15 +140,18 @@ pub fn egress(r: &mut Reader, d: &mut Diagnostics) -> Egress {
     e
 }
 
-/// The attributes of a container that [`container_ops`] reads.
-pub const CONTAINER_OPS_ATTRS: &[&str] = &["health_command", "stop_timeout", "depends_on"];
-
 /// `health_command`, `stop_timeout` and `depends_on` of a container (or of a single-container
 /// service).
 pub fn container_ops(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
     if r.is_override() {
         return;
     }
+    health_and_stop(r, c, d);
+    depends_on(r, c, d);
+}
+
+/// `health_command` and `stop_timeout`, read into `c`.
+fn health_and_stop(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
     if let Some((cmd, p)) = r.string_list("health_command", d) {
         let cmd: Vec<String> = cmd.into_iter().map(|x| x.0).collect();
         match cmd.first().map(String::as_str) {
@@ -159,9 +163,14 @@ pub fn container_ops(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
         }
         c.ops.health_command = Some((cmd, p));
     }
-    if let Some(v) = r.opt_int("stop_timeout", 2, 120, d) {
-        c.ops.stop_timeout = Some(v as u32);
+    if let Some(n) = r.attr("stop_timeout", d) {
+        c.ops.stop_timeout_pos = n.pos;
+        c.ops.stop_timeout = super::reader::as_int(n, "stop_timeout", 2, 120, d).map(|v| v as u32);
     }
+}
+
+/// `depends_on` of a container, read into `c`.
+fn depends_on(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
     if let Some(items) = r.string_map("depends_on", d) {
         for (k, kpos, v, vpos) in items {
             if !DEPENDENCY_CONDITIONS.contains(&v.as_str()) {
@@ -178,6 +187,63 @@ pub fn container_ops(r: &mut Reader, c: &mut Container, d: &mut Diagnostics) {
                 continue;
             }
             c.ops.depends_on.push((k, v, kpos));
+        }
+    }
+}
+
+/// `health_command` and `stop_timeout` written on a service that has `container` blocks:
+/// `stop_timeout` is the default of every container that sets none, `health_command` the
+/// health check of the container that receives traffic (the one with a `port`, else the
+/// first), which must not set its own. `depends_on` stays in the container blocks.
+pub fn service_container_defaults(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
+    if r.is_override() {
+        return;
+    }
+    if let Some(n) = r.attr("depends_on", d) {
+        let first = s.containers.first().map_or("app", |c| c.name.as_str());
+        d.error(
+            n.pos,
+            format!(
+                "`depends_on` orders the start of one container, and {} has `container` blocks: put it in the block of the container that waits, `container \"{first}\" {{ depends_on = {{ ... }} }}`",
+                r.what()
+            ),
+        );
+    }
+    let mut defaults = Container::default();
+    health_and_stop(r, &mut defaults, d);
+    if let Some(timeout) = defaults.ops.stop_timeout {
+        for c in s
+            .containers
+            .iter_mut()
+            .filter(|c| c.ops.stop_timeout.is_none())
+        {
+            c.ops.stop_timeout = Some(timeout);
+            c.ops.stop_timeout_pos = defaults.ops.stop_timeout_pos;
+        }
+    }
+    let Some((cmd, pos)) = defaults.ops.health_command else {
+        return;
+    };
+    let what = r.what().to_string();
+    let primary = match s.containers.iter().position(|c| c.port.is_some()) {
+        Some(i) => Some(i),
+        None if s.containers.is_empty() => None,
+        None => Some(0),
+    };
+    let Some(c) = primary.map(|i| &mut s.containers[i]) else {
+        return;
+    };
+    match &c.ops.health_command {
+        Some((_, own)) => d.error(
+            pos,
+            format!(
+                "{what} sets `health_command`, which is the health check of its container \"{}\" (the one that receives traffic), and that container sets its own at line {}; keep one: remove this one, or the container's",
+                c.name, own.line
+            ),
+        ),
+        None => {
+            c.ops.health_command = Some((cmd, pos));
+            c.ops.health_from_service = true;
         }
     }
 }
@@ -211,23 +277,37 @@ pub fn check_operations(app: &App, d: &mut Diagnostics) {
                 if target.name == c.name {
                     d.error(*pos, "a container cannot wait for itself in `depends_on`");
                 } else if condition == "HEALTHY" && target.ops.health_command.is_none() {
+                    let note = s
+                        .containers
+                        .iter()
+                        .find(|o| o.ops.health_from_service)
+                        .map(|o| {
+                            format!(
+                                " (the service's `health_command` is that of container \"{}\", the one that receives traffic: the one with a `port`, else the first)",
+                                o.name
+                            )
+                        })
+                        .unwrap_or_default();
                     d.error(
                         *pos,
                         format!(
-                            "container \"{dep}\" has no `health_command`, so it never becomes HEALTHY; give it one or wait for \"START\""
+                            "container \"{dep}\" has no `health_command`, so it never becomes HEALTHY{note}; give it one or wait for \"START\""
                         ),
                     );
                 }
             }
         }
+        // ECS ignores failing load balancer and container health checks during the grace
+        // period: without either it has nothing to delay.
         if let Some(dep) = &s.ops.deployment
             && dep.grace_period.is_some()
             && crate::model::compute::target_lbs(app, s).is_empty()
+            && s.containers.iter().all(|c| c.ops.health_command.is_none())
         {
             d.error(
                 dep.grace_period_pos,
                 format!(
-                    "`grace_period` delays the load balancer's health checks, and service \"{}\" is no load balancer's target; leave it out",
+                    "`grace_period` delays the load balancer's and the containers' health checks, and service \"{}\" is no load balancer's target and has no `health_command`; leave it out",
                     s.name
                 ),
             );
@@ -545,34 +625,9 @@ pub fn servers(
             ..Server::default()
         };
         let mut sr = Reader::new(b, format!("server \"{name}\""), d);
-        sr.set_string("instance_type", &mut s.instance_type, d);
-        if let Some((v, p)) = sr.required("image", d).and(sr.string("image", d)) {
-            let ok = match v.strip_prefix("ssm:") {
-                Some(param) => {
-                    param.starts_with('/')
-                        && param.len() > 1
-                        && param
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "/_.-".contains(c))
-                }
-                None => v.strip_prefix("ami-").is_some_and(|id| {
-                    (id.len() == 8 || id.len() == 17) && id.chars().all(|c| c.is_ascii_hexdigit())
-                }),
-            };
-            if !ok {
-                d.error(
-                    p,
-                    format!(
-                        "`image` is an AMI ID \"ami-0123456789abcdef0\" or a public SSM parameter such as \"ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64\", not \"{}\"",
-                        crate::diag::escape(&v)
-                    ),
-                );
-            }
-            s.image = v;
-            s.image_pos = p;
-        }
+        sr.required("image", d);
+        server_sizes(&mut sr, &mut s, d);
         sr.set_enum("subnets", SERVER_SUBNETS, &mut s.subnets, d);
-        sr.set_int("volume_size", 8, 16384, &mut s.volume_size, d);
         if let Some(n) = sr.attr("port", d) {
             s.port_pos = n.pos;
             s.port = super::reader::as_int(n, "port", 1, 65535, d).map(|p| p as u16);
@@ -614,6 +669,69 @@ pub fn servers(
             tainted.push(format!("server \"{name}\""));
         }
         app.servers.push(s);
+    }
+}
+
+/// The settings of a server an environment may change too: `instance_type`, `volume_size`
+/// and `image` (an AMI ID is the account's and region's own).
+fn server_sizes(r: &mut Reader, s: &mut Server, d: &mut Diagnostics) {
+    r.set_string("instance_type", &mut s.instance_type, d);
+    if let Some((v, p)) = r.string("image", d) {
+        let ok = match v.strip_prefix("ssm:") {
+            Some(param) => {
+                param.starts_with('/')
+                    && param.len() > 1
+                    && param
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "/_.-".contains(c))
+            }
+            None => v.strip_prefix("ami-").is_some_and(|id| {
+                (id.len() == 8 || id.len() == 17) && id.chars().all(|c| c.is_ascii_hexdigit())
+            }),
+        };
+        if !ok {
+            d.error(
+                p,
+                format!(
+                    "`image` is an AMI ID \"ami-0123456789abcdef0\" or a public SSM parameter such as \"ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64\", not \"{}\"",
+                    crate::diag::escape(&v)
+                ),
+            );
+        }
+        s.image = v;
+        s.image_pos = p;
+    }
+    r.set_int("volume_size", 8, 16384, &mut s.volume_size, d);
+}
+
+/// The settings of a server an environment may override.
+pub const ENV_SERVER: &[&str] = &["instance_type", "volume_size", "image"];
+
+/// An environment's `server "<name>" { ... }` overrides.
+pub fn env_servers(r: &mut Reader, app: &mut App, env: &str, d: &mut Diagnostics) {
+    for (name, pos, b) in r.labeled("server", d) {
+        let known: Vec<String> = app.servers.iter().map(|s| s.name.clone()).collect();
+        let Some(s) = app.servers.iter_mut().find(|s| s.name == name) else {
+            let hint = did_you_mean(&name, known.iter().map(String::as_str))
+                .map(|x| format!("did you mean \"{x}\"? "))
+                .unwrap_or_default();
+            d.error(
+                pos,
+                format!(
+                    "environment \"{env}\" overrides server \"{name}\", which the app does not define (environments add no parts); {hint}known: {}",
+                    if known.is_empty() { "none".to_string() } else { one_of(&known) }
+                ),
+            );
+            continue;
+        };
+        let mut sr = Reader::overriding(
+            b,
+            format!("environment \"{env}\" server \"{name}\""),
+            ENV_SERVER,
+            d,
+        );
+        server_sizes(&mut sr, s, d);
+        sr.finish(d);
     }
 }
 
@@ -725,9 +843,7 @@ pub fn check_servers(app: &App, d: &mut Diagnostics) {
                 }
                 _ => {}
             }
-            if r.hosts.is_empty() && r.paths.is_empty() {
-                d.error(r.pos, "a route needs `hosts` or `paths` (or both)");
-            }
+            super::validate::check_route_conditions(r, "", d);
         }
         check_egress(&s.egress, d);
     }

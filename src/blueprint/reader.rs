@@ -73,10 +73,14 @@ impl<'a> Reader<'a> {
     fn permitted(&self, key: &str, pos: Pos, d: &mut Diagnostics) -> bool {
         match self.env {
             Some(allowed) if !allowed.contains(&key) => {
+                // A misspelt overridable setting: say which one.
+                let hint = did_you_mean(key, allowed.iter().copied())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
                 d.error(
                     pos,
                     format!(
-                        "`{key}` cannot be set per environment in {}: environments override sizing and toggles only ({}); set it on the app itself",
+                        "`{key}` cannot be set per environment in {}: {hint}environments override sizing and toggles only ({}); set it on the app itself",
                         self.what,
                         if allowed.is_empty() { "nothing here".to_string() } else { one_of(allowed) }
                     ),

@@ -63,6 +63,18 @@ pub struct App {
     /// Days CloudWatch Logs keeps the app's logs (`log_retention`, default 365), with its
     /// position when written.
     pub log_retention: Option<(u32, Pos)>,
+    /// Settings some environment gives a value of its own where the shared modules otherwise
+    /// hold the app's as a literal (set on the app, once its environments are read).
+    pub per_env: PerEnv,
+}
+
+/// Which module literals become per-environment values because an environment overrides them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PerEnv {
+    /// Some environment keeps a service's logs for another period than the app does.
+    pub service_log_retention: bool,
+    /// Some environment runs a server on another image.
+    pub server_image: bool,
 }
 
 /// Remote state in S3: the bucket and its region. The key is always
@@ -279,6 +291,11 @@ pub struct Container {
 pub struct ContainerOps {
     pub health_command: Option<(Vec<String>, Pos)>,
     pub stop_timeout: Option<u32>,
+    /// Whether `health_command` was written on the service (with `container` blocks) rather
+    /// than in this container's block.
+    pub health_from_service: bool,
+    /// Where `stop_timeout` is written (on the container, or on its service as the default).
+    pub stop_timeout_pos: Pos,
     /// `depends_on = { <container> = "START" | "COMPLETE" | "SUCCESS" | "HEALTHY" }`, with
     /// the position of each entry.
     pub depends_on: Vec<(String, String, Pos)>,

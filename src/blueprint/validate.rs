@@ -78,6 +78,7 @@ pub fn check_app(app: &App, envs: &[Environment], d: &mut Diagnostics) {
     super::operations::check_operations(app, d);
     super::operations::check_clusters(app, envs, d);
     super::operations::check_servers(app, d);
+    check_route_clashes(app, d);
     check_data(app, d);
     check_derived(app, envs, d);
     for env in envs {
@@ -481,57 +482,11 @@ fn check_services(app: &App, d: &mut Diagnostics) {
                     ),
                 );
             }
-            if r.hosts.is_empty() && r.paths.is_empty() {
-                d.error(r.pos, "a route needs `hosts` or `paths` (or both); to send all of a listener's traffic to a service, set the listener's `default`");
-            }
-            if r.hosts.len() + r.paths.len() > 5 {
-                d.error(
-                    r.pos,
-                    "a route has at most 5 hosts and paths in all (an ALB rule condition limit)",
-                );
-            }
-            for (i, h) in r.hosts.iter().enumerate() {
-                if h.is_empty() || h.chars().count() > 128 || h.contains(char::is_whitespace) {
-                    d.error(
-                        r.hosts_pos.get(i).copied().unwrap_or(r.pos),
-                        format!(
-                            "\"{}\" is not a host name for a host-header condition (at most 128 characters, no spaces)",
-                            crate::diag::escape(h)
-                        ),
-                    );
-                }
-            }
-            for (i, p) in r.paths.iter().enumerate() {
-                if !p.starts_with('/') || p.chars().count() > 128 {
-                    d.error(
-                        r.paths_pos.get(i).copied().unwrap_or(r.pos),
-                        format!(
-                            "path pattern \"{}\" must start with \"/\" and have at most 128 characters (e.g. \"/api/*\")",
-                            crate::diag::escape(p)
-                        ),
-                    );
-                }
-            }
-        }
-        for (i, r) in s.routes.iter().enumerate() {
-            for other in app
-                .services
-                .iter()
-                .flat_map(|o| o.routes.iter().map(move |x| (o, x)))
-            {
-                if std::ptr::eq(other.1, r) {
-                    break;
-                }
-                let (o, x) = other;
-                if x.load_balancer == r.load_balancer
-                    && x.listener == r.listener
-                    && x.hosts == r.hosts
-                    && x.paths == r.paths
-                {
-                    d.error(r.pos, format!("this route has the same conditions as a route of service \"{}\" on listener \"{}\"", o.name, r.listener));
-                }
-            }
-            let _ = i;
+            check_route_conditions(
+                r,
+                "; to send all of a listener's traffic to a service, set the listener's `default`",
+                d,
+            );
         }
         for u in &s.uses {
             check_ref(
@@ -546,6 +501,22 @@ fn check_services(app: &App, d: &mut Diagnostics) {
                     format!(
                         "server \"{}\" has no `port` to be reached on; give it one",
                         u.name
+                    ),
+                );
+            } else if u.kind == "server"
+                && let Some(t) = app.server(&u.name)
+                && t.routes.is_empty()
+            {
+                let var = crate::model::names::env_var(&t.name);
+                d.error(
+                    u.pos,
+                    format!(
+                        "server \"{}\" has no stable address for service \"{}\" to reach: its instance and IP change whenever its Auto Scaling group replaces it. Give it a `route` on a load balancer, and `uses` hands SERVER_{var}_HOST and SERVER_{var}_PORT to the containers; for the security-group rule alone, write `allow {{ from = \"service.{}\"  to = \"server.{}\"  ports = \"{}\" }}`",
+                        t.name,
+                        s.name,
+                        s.name,
+                        t.name,
+                        t.port.unwrap_or_default()
                     ),
                 );
             }
@@ -616,6 +587,115 @@ fn check_services(app: &App, d: &mut Diagnostics) {
                 && s.port().is_none()
             {
                 d.error(r.pos, format!("service \"{}\" has no container with a `port`, so it cannot be a listener's default", s.name));
+            }
+        }
+    }
+}
+
+/// The conditions of one route (a service's or a server's): hosts or paths, at most 5 in all,
+/// and values an ALB rule condition takes. `hint` ends the message of a route without either.
+pub(crate) fn check_route_conditions(r: &Route, hint: &str, d: &mut Diagnostics) {
+    if r.hosts.is_empty() && r.paths.is_empty() {
+        d.error(
+            r.pos,
+            format!("a route needs `hosts` or `paths` (or both){hint}"),
+        );
+    }
+    if r.hosts.len() + r.paths.len() > 5 {
+        d.error(
+            r.pos,
+            "a route has at most 5 hosts and paths in all (an ALB rule condition limit)",
+        );
+    }
+    for (i, h) in r.hosts.iter().enumerate() {
+        if h.is_empty() || h.chars().count() > 128 || h.contains(char::is_whitespace) {
+            d.error(
+                r.hosts_pos.get(i).copied().unwrap_or(r.pos),
+                format!(
+                    "\"{}\" is not a host name for a host-header condition (at most 128 characters, no spaces)",
+                    crate::diag::escape(h)
+                ),
+            );
+        }
+    }
+    for (i, p) in r.paths.iter().enumerate() {
+        if !p.starts_with('/') || p.chars().count() > 128 {
+            d.error(
+                r.paths_pos.get(i).copied().unwrap_or(r.pos),
+                format!(
+                    "path pattern \"{}\" must start with \"/\" and have at most 128 characters (e.g. \"/api/*\")",
+                    crate::diag::escape(p)
+                ),
+            );
+        }
+    }
+}
+
+/// The conditions of a route as the load balancer compares them: a host header matches
+/// without regard to case and the values of a condition in any order; paths are compared as
+/// written (they are case-sensitive).
+fn route_conditions(
+    r: &Route,
+) -> (
+    std::collections::BTreeSet<String>,
+    std::collections::BTreeSet<&str>,
+) {
+    (
+        r.hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
+        r.paths.iter().map(String::as_str).collect(),
+    )
+}
+
+/// Routes of services and servers that share a listener: no two with the same conditions (the
+/// one with the higher priority number would never see a request), and no two with the same
+/// written `priority` (the load balancer refuses a second rule with a priority in use).
+fn check_route_clashes(app: &App, d: &mut Diagnostics) {
+    let routes: Vec<(String, &Route)> = app
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.routes
+                .iter()
+                .map(move |r| (format!("service \"{}\"", s.name), r))
+        })
+        .chain(app.servers.iter().flat_map(|s| {
+            s.routes
+                .iter()
+                .map(move |r| (format!("server \"{}\"", s.name), r))
+        }))
+        .collect();
+    for (i, (owner, r)) in routes.iter().enumerate() {
+        let same_listener = routes[..i]
+            .iter()
+            .filter(|(_, x)| x.load_balancer == r.load_balancer && x.listener == r.listener);
+        let conditions = route_conditions(r);
+        for (other, x) in same_listener {
+            if (!r.hosts.is_empty() || !r.paths.is_empty()) && route_conditions(x) == conditions {
+                let whose = if other == owner {
+                    format!("another route of {owner}")
+                } else {
+                    format!("a route of {other}")
+                };
+                d.error(
+                    r.pos,
+                    format!(
+                        "this route of {owner} has the same conditions as {whose} (line {}) on listener \"{}\" of load_balancer \"{}\": the load balancer would send every matching request to one of them only; give one of them other `hosts` or `paths`, or remove it",
+                        x.pos.line, r.listener, r.load_balancer
+                    ),
+                );
+                break;
+            }
+            if let (Some(p), Some(q)) = (r.priority, x.priority)
+                && p == q
+            {
+                d.error(
+                    r.pos,
+                    format!(
+                        "two routes on listener \"{}\" have priority {p} ({owner} here, {other} at line {}); priorities are unique per listener, so give one of them another `priority` or leave it out (it is then chosen free)",
+                        r.listener, x.pos.line
+                    ),
+                );
+                break;
             }
         }
     }
@@ -1096,25 +1176,6 @@ pub fn check_derived(app: &App, envs: &[Environment], d: &mut Diagnostics) {
                     );
                 }
                 names.push((name, format!("`uses = \"{}\"`", u.key())));
-            }
-        }
-    }
-    for lb in &app.load_balancers {
-        for l in &lb.listeners {
-            let mut seen: Vec<u32> = Vec::new();
-            for s in &app.services {
-                for r in s
-                    .routes
-                    .iter()
-                    .filter(|r| r.load_balancer == lb.name && r.listener == l.name)
-                {
-                    if let Some(p) = r.priority {
-                        if seen.contains(&p) {
-                            d.error(r.pos, format!("two routes on listener \"{}\" have priority {p}; priorities are unique per listener", l.name));
-                        }
-                        seen.push(p);
-                    }
-                }
             }
         }
     }

@@ -181,7 +181,8 @@ impl ModuleBuilder for Ecs {
             "repositories": repositories,
             "service_resources": resources,
             "deployments": super::operations::deployments(app),
-            "log_retention": super::operations::log_retention(app),
+            "log_retention": if app.per_env.service_log_retention { Map::new() } else { super::operations::log_retention(app) },
+            "log_retention_per_env": app.per_env.service_log_retention,
             "container_ops": container_ops,
             "multi": app.multi_cluster(),
             "clusters": super::operations::cluster_shape(app),
@@ -241,6 +242,12 @@ impl ModuleBuilder for Ecs {
         call = call
             .arg("services", Hv::lit(services))
             .arg("image_tags", Hv::expr("var.image_tags"));
+        if app.per_env.service_log_retention {
+            call = call.arg(
+                "service_log_retention_days",
+                Hv::lit(super::operations::log_retention(e)),
+            );
+        }
         if app
             .services
             .iter()
@@ -483,6 +490,17 @@ fn connections(app: &App, s: &Service) -> Option<Hv> {
                 if let Some(p) = target.port() {
                     env.push((format!("{prefix}_PORT"), Hv::lit(p.to_string())));
                 }
+            }
+            "server" => {
+                let Some(a) = super::operations::server_address(app, &u.name) else {
+                    continue;
+                };
+                let host = match &a.host {
+                    Some(h) => Hv::lit(h),
+                    None => Hv::expr(format!("module.alb.dns_names[{}]", quote(&a.load_balancer))),
+                };
+                env.push((format!("{prefix}_HOST"), host));
+                env.push((format!("{prefix}_PORT"), Hv::lit(a.port.to_string())));
             }
             _ => {}
         }

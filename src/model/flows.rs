@@ -295,6 +295,18 @@ pub fn flows(app: &App) -> Vec<Flow> {
                 });
                 continue;
             }
+            if kind == "server"
+                && let Some(a) = super::operations::server_address(app, name)
+            {
+                // The address `uses` hands over is the load balancer's listener.
+                add_flow(
+                    me.clone(),
+                    group(&format!("load_balancer.{}", a.load_balancer)),
+                    (a.port, a.port),
+                    "the listener of a routed server",
+                    false,
+                );
+            }
             let to = if kind == "service" {
                 group(&task_group(app, name))
             } else {

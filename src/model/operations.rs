@@ -37,12 +37,19 @@ pub fn deployments(app: &App) -> Map<String, Value> {
                 (100, 200)
             };
             let routed = !compute::target_lbs(app, s).is_empty();
+            // Without a load balancer the grace period covers the container health checks,
+            // and only when written.
+            let grace = if routed {
+                Some(dep.grace_period.unwrap_or(60))
+            } else {
+                dep.grace_period
+            };
             (
                 s.name.clone(),
                 json!({
                     "min_healthy_percent": min,
                     "max_percent": max,
-                    "grace_period": if routed { Some(dep.grace_period.unwrap_or(60)) } else { None },
+                    "grace_period": grace,
                 }),
             )
         })
@@ -148,6 +155,45 @@ pub fn cluster_moves(app: &App) -> Vec<String> {
         }
     }
     out
+}
+
+/// How a service that `uses` a server reaches it: through the load balancer of the server's
+/// first route, since the instance (and its address) changes when it is replaced. The host is
+/// the route's first literal host (the listener rule matches on it), else a private record
+/// that names the server, else the load balancer's DNS name; the port is the listener's.
+pub struct ServerAddress {
+    /// A literal host name, or `None` for the load balancer's DNS name.
+    pub host: Option<String>,
+    pub load_balancer: String,
+    pub port: u16,
+}
+
+pub fn server_address(app: &App, name: &str) -> Option<ServerAddress> {
+    let s = app.server(name)?;
+    let route = s.routes.first()?;
+    let lb = app.load_balancer(&route.load_balancer)?;
+    let port = lb.listeners.iter().find(|l| l.name == route.listener)?.port;
+    let literal = route
+        .hosts
+        .iter()
+        .find(|h| !h.contains(['*', '?']))
+        .cloned();
+    let private = app.dns.as_ref().and_then(|d| {
+        let zone = d.private_zone.as_ref()?;
+        d.private_records
+            .iter()
+            .find(|r| r.target.kind == "server" && r.target.name == name)
+            .map(|r| format!("{}.{zone}", r.key))
+    });
+    Some(ServerAddress {
+        host: if route.hosts.is_empty() {
+            private
+        } else {
+            literal
+        },
+        load_balancer: route.load_balancer.clone(),
+        port,
+    })
 }
 
 /// What a DNS record points to: a server's record points to the load balancer of its first

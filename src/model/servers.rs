@@ -34,21 +34,24 @@ impl ModuleBuilder for Servers {
                     .iter()
                     .map(|lb| format!("{}.{lb}", s.name))
                     .collect();
-                (
-                    s.name.clone(),
-                    json!({
+                let mut v = json!({
                         "image": s.image,
                         "public": s.subnets == "public",
                         "port": s.port,
                         "user_data": s.user_data,
                         "target_groups": tgs,
                         "file_systems": file_systems(s),
-                    }),
-                )
+                });
+                if app.per_env.server_image {
+                    // Each environment passes its own image in var.servers.
+                    v.as_object_mut().expect("an object").shift_remove("image");
+                }
+                (s.name.clone(), v)
             })
             .collect();
         json!({
             "servers": servers,
+            "image_per_env": app.per_env.server_image,
             "mounts": app.servers.iter().any(|s| !file_systems(s).is_empty()),
         })
     }
@@ -59,10 +62,12 @@ impl ModuleBuilder for Servers {
             .servers
             .iter()
             .map(|s| {
-                (
-                    s.name.clone(),
-                    json!({"instance_type": s.instance_type, "volume_size": s.volume_size}),
-                )
+                let v = if app.per_env.server_image {
+                    json!({"image": s.image, "instance_type": s.instance_type, "volume_size": s.volume_size})
+                } else {
+                    json!({"instance_type": s.instance_type, "volume_size": s.volume_size})
+                };
+                (s.name.clone(), v)
             })
             .collect();
         let mut call = Call::new(Self::NAME)
