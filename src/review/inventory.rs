@@ -1842,7 +1842,10 @@ pub fn forcing(resource_type: &str) -> Option<&'static [&'static str]> {
         // Without force_new_deployment the provider forces a new service when the capacity
         // provider strategy changes.
         "aws_ecs_service" => &["name", "capacity_provider_strategy", "cluster"],
-        "aws_ecs_capacity_provider" => &["name"],
+        "aws_ecs_capacity_provider"
+        | "aws_autoscaling_group"
+        | "aws_iam_instance_profile"
+        | "aws_launch_template" => &["name"],
         "aws_ecr_repository" => &["name"],
         "aws_cloudwatch_log_group" => &["name"],
         "aws_service_discovery_private_dns_namespace" | "aws_service_discovery_http_namespace" => {
@@ -1877,20 +1880,33 @@ pub fn forcing(resource_type: &str) -> Option<&'static [&'static str]> {
         // Types of which no tracked argument forces a new resource.
         "aws_appautoscaling_policy"
         | "aws_appautoscaling_target"
-        | "aws_autoscaling_group"
         | "aws_ecr_lifecycle_policy"
         | "aws_ecs_cluster_capacity_providers"
         | "aws_eip"
         | "aws_flow_log"
-        | "aws_iam_instance_profile"
         | "aws_iam_role"
         | "aws_iam_role_policy"
         | "aws_iam_role_policy_attachment"
         | "aws_internet_gateway"
-        | "aws_kms_key"
-        | "aws_launch_template" => &[],
+        | "aws_kms_key" => &[],
         _ => return None,
     })
+}
+
+/// Whether changing `attribute` of a resource of this type from `before` to `after` replaces
+/// it: [`forces_new`], except where the provider decides by the values. An ElastiCache
+/// replication group goes from Redis to Valkey in place (a cross-engine upgrade); every other
+/// engine change (back to Redis among them) replaces it.
+pub fn change_forces_new(
+    resource_type: &str,
+    attribute: &str,
+    before: &Value,
+    after: &Value,
+) -> bool {
+    if resource_type == "aws_elasticache_replication_group" && attribute == "engine" {
+        return !(before == "redis" && after == "valkey");
+    }
+    forces_new(resource_type, attribute)
 }
 
 /// Whether changing `attribute` of a resource of this type replaces it.
@@ -2009,6 +2025,23 @@ mod tests {
             "from_port"
         ));
         assert!(forces_new("aws_efs_access_point", "posix_user.uid"));
+        let engine = |a: &str, b: &str| {
+            change_forces_new(
+                "aws_elasticache_replication_group",
+                "engine",
+                &json!(a),
+                &json!(b),
+            )
+        };
+        assert!(!engine("redis", "valkey"));
+        assert!(engine("valkey", "redis"));
+        assert!(engine("redis", "memcached"));
+        assert!(change_forces_new(
+            "aws_subnet",
+            "cidr_block",
+            &json!("10.0.0.0/24"),
+            &json!("10.0.1.0/24")
+        ));
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod report;
 use crate::model::AppModel;
 use crate::output::sync::{Action, AppOutput, FileChange};
 use crate::render::RenderedFile;
-use inventory::{Resource, forces_new};
+use inventory::{Resource, change_forces_new, forces_new};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -129,7 +129,7 @@ fn attribute_changes(ty: &str, old: &Resource, new: &Resource) -> Vec<AttributeC
             let before = old.attributes.get(a).cloned().unwrap_or(Value::Null);
             let after = new.attributes.get(a).cloned().unwrap_or(Value::Null);
             (before != after).then(|| AttributeChange {
-                forces_replacement: forces_new(ty, a),
+                forces_replacement: change_forces_new(ty, a, &before, &after),
                 attribute: a.clone(),
                 before,
                 after,

@@ -11,14 +11,17 @@
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use tfblueprint::review::inventory::{Resource, forces_new, resource_type};
+use tfblueprint::review::inventory::{Resource, change_forces_new, resource_type};
 
 /// One argument of one resource whose value was changed in the state copy.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Perturbed {
     pub address: String,
     /// The argument, as the inventory names it (`name`, `health_check.path`, `listener_arn`).
     pub path: String,
+    /// The value in the changed state, and the applied one (the configuration's).
+    pub perturbed: Value,
+    pub applied: Value,
 }
 
 /// What the check of one root found.
@@ -49,20 +52,29 @@ fn address(resource: &Value, instance: &Value) -> String {
 }
 
 /// Gives the value at `path` (object keys; a nested block list is entered at its first element)
-/// a different value of the same kind; false when the path does not lead to a scalar or a list
-/// of scalars (a synthetic attribute of the inventory, a JSON document, an empty block).
-pub fn perturb(v: &mut Value, path: &[&str]) -> bool {
+/// a different value of the same kind, and returns the value it had; None when the path does
+/// not lead to a scalar or a list of scalars (a synthetic attribute of the inventory, a JSON
+/// document, an empty block).
+pub fn perturb(v: &mut Value, path: &[&str]) -> Option<Value> {
     let Some((head, rest)) = path.split_first() else {
-        return perturb_leaf(v);
+        let before = v.clone();
+        return perturb_leaf(v).then_some(before);
     };
-    let Some(child) = v.as_object_mut().and_then(|o| o.get_mut(*head)) else {
-        return false;
-    };
+    let child = v.as_object_mut()?.get_mut(*head)?;
     match child {
-        Value::Array(items) if !rest.is_empty() => {
-            items.first_mut().is_some_and(|first| perturb(first, rest))
-        }
+        Value::Array(items) if !rest.is_empty() => perturb(items.first_mut()?, rest),
         _ => perturb(child, rest),
+    }
+}
+
+/// Reads the value at `path` as [`perturb`] walks it.
+fn value_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v Value> {
+    let Some((head, rest)) = path.split_first() else {
+        return Some(v);
+    };
+    match v.get(*head)? {
+        Value::Array(items) if !rest.is_empty() => value_at(items.first()?, rest),
+        child => value_at(child, rest),
     }
 }
 
@@ -132,10 +144,15 @@ pub fn perturb_state(
             };
             for path in candidates(r) {
                 let parts: Vec<&str> = path.split('.').collect();
-                if perturb(&mut instance["attributes"], &parts) {
+                if let Some(applied) = perturb(&mut instance["attributes"], &parts) {
+                    let perturbed = value_at(&instance["attributes"], &parts)
+                        .cloned()
+                        .unwrap_or_default();
                     changed.push(Perturbed {
                         address: address.clone(),
                         path,
+                        perturbed,
+                        applied,
                     });
                 }
             }
@@ -183,7 +200,8 @@ pub fn compare(perturbed: &[Perturbed], replaced: &BTreeMap<String, Vec<String>>
                     || r.starts_with(&format!("{}.", p.path))
             })
         });
-        let expected = forces_new(&ty, &p.path);
+        // The state holds the changed value, the configuration the applied one.
+        let expected = change_forces_new(&ty, &p.path, &p.perturbed, &p.applied);
         let key = (ty.clone(), p.path.clone());
         if let Some((before, at)) = seen.get(&key)
             && *before != actual
@@ -248,18 +266,25 @@ mod tests {
             "health_check": [{"path": "/"}], "policy": "{\"x\":1}", "tags": {"k": "v"},
             "empty": [], "condition": [{"host_header": [{"values": ["a"]}], "path_pattern": []}]
         });
-        assert!(perturb(&mut v, &["name"]));
-        assert!(perturb(&mut v, &["port"]));
-        assert!(perturb(&mut v, &["internal"]));
-        assert!(perturb(&mut v, &["subnets"]));
-        assert!(perturb(&mut v, &["health_check", "path"]));
-        assert!(!perturb(&mut v, &["policy", "x"]));
-        assert!(!perturb(&mut v, &["tags"]));
-        assert!(!perturb(&mut v, &["empty", "x"]));
-        assert!(!perturb(&mut v, &["empty"]));
-        assert!(!perturb(&mut v, &["condition", "host_header"]));
-        assert!(!perturb(&mut v, &["condition", "path_pattern"]));
-        assert!(!perturb(&mut v, &["missing"]));
+        assert_eq!(perturb(&mut v, &["name"]), Some(serde_json::json!("a")));
+        assert_eq!(perturb(&mut v, &["port"]), Some(serde_json::json!(80)));
+        assert!(perturb(&mut v, &["internal"]).is_some());
+        assert!(perturb(&mut v, &["subnets"]).is_some());
+        assert_eq!(
+            perturb(&mut v, &["health_check", "path"]),
+            Some(serde_json::json!("/"))
+        );
+        for path in [
+            &["policy", "x"][..],
+            &["tags"],
+            &["empty", "x"],
+            &["empty"],
+            &["condition", "host_header"],
+            &["condition", "path_pattern"],
+            &["missing"],
+        ] {
+            assert_eq!(perturb(&mut v, path), None, "{path:?}");
+        }
         assert_eq!(v["name"], "a-x");
         assert_eq!(v["port"], 81);
         assert_eq!(v["internal"], true);
@@ -321,30 +346,28 @@ mod tests {
     fn compares_replace_paths_with_the_table() {
         let lb = "module.alb.aws_lb_listener.this[\"public.https\"]";
         let tg = "module.alb.aws_lb_target_group.this[\"api.public\"]";
+        let rg = "module.elasticache.aws_elasticache_replication_group.this[\"session\"]";
+        let changed = |address: &str, path: &str, perturbed: Value, applied: Value| Perturbed {
+            address: address.into(),
+            path: path.into(),
+            perturbed,
+            applied,
+        };
         let perturbed = [
-            Perturbed {
-                address: lb.into(),
-                path: "load_balancer_arn".into(),
-            },
-            Perturbed {
-                address: lb.into(),
-                path: "port".into(),
-            },
-            Perturbed {
-                address: tg.into(),
-                path: "health_check.path".into(),
-            },
-            Perturbed {
-                address: tg.into(),
-                path: "port".into(),
-            },
+            changed(lb, "load_balancer_arn", "arn:lb-x".into(), "arn:lb".into()),
+            changed(lb, "port", 444.into(), 443.into()),
+            changed(tg, "health_check.path", "/-x".into(), "/".into()),
+            changed(tg, "port", 81.into(), 80.into()),
+            // Redis to Valkey in place, back to Redis replaces: the table decides by the values.
+            changed(rg, "engine", "redis".into(), "valkey".into()),
         ];
         let plan = serde_json::json!({"resource_changes": [
             {"address": lb, "change": {"replace_paths": [["load_balancer_arn"]]}},
-            {"address": tg, "change": {"replace_paths": [["port"], ["health_check", 0, "path"]]}}
+            {"address": tg, "change": {"replace_paths": [["port"], ["health_check", 0, "path"]]}},
+            {"address": rg, "change": {"replace_paths": []}}
         ]});
         let result = compare(&perturbed, &replace_paths(&plan));
-        assert_eq!(result.checked.len(), 4);
+        assert_eq!(result.checked.len(), 5);
         assert_eq!(
             result.mismatches,
             [
