@@ -269,10 +269,14 @@ fn bridge_mode_services_call_each_other_through_service_connect() {
                 .map(|k| k.trim_end_matches("\"]").to_string())
             })
             .collect();
-        let explained: Vec<String> = flows
+        let mut explained: Vec<String> = flows
             .iter()
             .map(|(from, to, ports)| format!("{to}:ingress:{from}:tcp:{ports}"))
             .collect();
+        // The plan lists the rules by address, explain by flow.
+        explained.sort();
+        let mut planned = planned;
+        planned.sort();
         assert_eq!(planned, explained, "{env}");
         for (from, to, ports) in &flows {
             assert!(

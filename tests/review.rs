@@ -252,6 +252,183 @@ fn diff_predicts_an_added_az_and_a_port_change() {
     );
 }
 
+/// A blueprint whose environments override a service's log retention and a server's image and
+/// sizes (v1.1).
+const OVERRIDES: &str = r#"
+app "ops" {
+  region        = "us-west-2"
+  log_retention = 30
+
+  network {
+    cidr = "10.61.0.0/16"
+    azs  = ["us-west-2a", "us-west-2b"]
+  }
+
+  service "web" {
+    image         = "nginx:1.27"
+    port          = 80
+    log_retention = 14
+  }
+
+  service "worker" {
+    image = "busybox:1.36"
+  }
+
+  server "ci" {
+    image = "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+  }
+
+  environment "dev" {
+    server "ci" {
+      instance_type = "t3.small"
+    }
+  }
+
+  environment "prod" {
+    service "web" {
+      log_retention = 90
+    }
+    server "ci" {
+      image = "ami-0123456789abcdef0"
+    }
+  }
+}
+"#;
+
+/// env -> address -> the resource of a JSON diff, with the environments' non-empty summaries.
+fn changed_resources(v: &Value, app: &str) -> BTreeMap<String, BTreeMap<String, Value>> {
+    v["environments"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(key, e)| {
+            let env = key.strip_prefix(&format!("{app}/"))?;
+            assert_eq!(e["predicted"], true, "{e:#}");
+            let resources = e["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["address"].as_str().unwrap().to_string(), r.clone()))
+                .collect();
+            Some((env.to_string(), resources))
+        })
+        .collect()
+}
+
+/// The before and after of one attribute change of a predicted resource change.
+fn change_of(r: &Value, attribute: &str) -> (Value, Value) {
+    let c = r["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["attribute"] == attribute)
+        .unwrap_or_else(|| panic!("no change of {attribute}: {r:#}"));
+    (c["before"].clone(), c["after"].clone())
+}
+
+/// Per-environment overrides are predicted as what Terraform does with them: a service's log
+/// retention updates its log group in place, a server's image, instance type and volume size
+/// update its launch template in place (a new version), which the Auto Scaling group follows
+/// (it launches the latest version). Nothing is replaced, nothing else changes.
+#[test]
+fn diff_predicts_per_environment_retention_and_server_image_changes() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("blueprints")).unwrap();
+    let write = |text: &str| std::fs::write(ws.path().join("blueprints/ops.hcl"), text).unwrap();
+    write(OVERRIDES);
+    run_in(ws.path(), &["generate", "--out", "out"]).expect(0);
+    let (code, v) = json_diff(ws.path(), &["--exit-code"]);
+    assert_eq!(code, 0, "{v:#}");
+
+    let logs = |s: &str| format!("module.ecs.aws_cloudwatch_log_group.this[\"{s}\"]");
+    let template = "module.servers.aws_launch_template.this[\"ci\"]";
+    let group = "module.servers.aws_autoscaling_group.this[\"ci\"]";
+    let ssm = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+
+    // prod keeps the web logs for 60 days instead of 90 and runs another AMI; dev's server
+    // moves from the SSM parameter to an AMI and gets a bigger volume.
+    write(
+        &OVERRIDES
+            .replace("log_retention = 90", "log_retention = 60")
+            .replace("ami-0123456789abcdef0", "ami-0fedcba9876543210")
+            .replace(
+                "      instance_type = \"t3.small\"\n",
+                "      instance_type = \"t3.small\"\n      image         = \"ami-0123456789abcdef0\"\n      volume_size   = 50\n",
+            ),
+    );
+    let (code, v) = json_diff(ws.path(), &["--exit-code"]);
+    assert_eq!(code, 1, "{v:#}");
+    let envs = changed_resources(&v, "ops");
+
+    let prod = &envs["prod"];
+    let policy = |s: &str| format!("module.ecs.aws_iam_role_policy.execution[\"{s}\"]");
+    // The execution policies' document names every log group: Terraform reads it again.
+    assert_eq!(
+        prod.keys().cloned().collect::<BTreeSet<_>>(),
+        BTreeSet::from([
+            logs("web"),
+            policy("web"),
+            policy("worker"),
+            template.to_string(),
+            group.to_string()
+        ]),
+        "{prod:#?}"
+    );
+    for r in prod.values() {
+        assert_eq!(r["action"], "update", "{r:#}");
+    }
+    assert_eq!(
+        change_of(&prod[&logs("web")], "retention_in_days"),
+        (90.into(), 60.into())
+    );
+    assert_eq!(
+        change_of(&prod[template], "image_id"),
+        (
+            "ami-0123456789abcdef0".into(),
+            "ami-0fedcba9876543210".into()
+        )
+    );
+    assert_eq!(
+        prod[group]["follows"][0]["address"], template,
+        "{:#}",
+        prod[group]
+    );
+
+    let dev = &envs["dev"];
+    assert_eq!(
+        dev.keys().cloned().collect::<BTreeSet<_>>(),
+        BTreeSet::from([template.to_string(), group.to_string()]),
+        "{dev:#?}"
+    );
+    assert_eq!(dev[template]["action"], "update", "{:#}", dev[template]);
+    assert_eq!(
+        change_of(&dev[template], "image_id"),
+        (ssm.into(), "ami-0123456789abcdef0".into())
+    );
+    assert_eq!(
+        change_of(&dev[template], "block_device_mappings.ebs.volume_size"),
+        (30.into(), 50.into())
+    );
+    assert_eq!(dev[group]["action"], "update");
+
+    // The app's own retention reaches every log group that keeps it, in every environment.
+    write(&OVERRIDES.replace("log_retention = 30", "log_retention = 60"));
+    let (_, v) = json_diff(ws.path(), &[]);
+    let envs = changed_resources(&v, "ops");
+    for env in ["dev", "prod"] {
+        assert_eq!(
+            envs[env].keys().cloned().collect::<BTreeSet<_>>(),
+            BTreeSet::from([logs("worker"), policy("web"), policy("worker")]),
+            "{env}: web keeps its own retention: {:#?}",
+            envs[env]
+        );
+        assert_eq!(
+            change_of(&envs[env][&logs("worker")], "retention_in_days"),
+            (30.into(), 60.into())
+        );
+    }
+}
+
 /// The issue's "done when": the predicted creates and deletes of each environment are exactly
 /// the addresses by which Terraform's plans before and after the change differ.
 #[test]

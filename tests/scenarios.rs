@@ -132,14 +132,16 @@ fn ec2_bridge_app_with_host_routing_and_a_sidecar() {
     let r = tf.check_app(&ws.path().join("out/bridge-hosts"));
     for env in ["dev", "prod"] {
         let p = r.env(env);
-        assert_eq!(p.count("aws_launch_template"), 1, "{env}");
-        assert_eq!(p.count("aws_autoscaling_group"), 1, "{env}");
+        // The cluster's instances and the Jenkins server: a template and a group each.
+        assert_eq!(p.count("aws_launch_template"), 2, "{env}");
+        assert_eq!(p.count("aws_autoscaling_group"), 2, "{env}");
         assert_eq!(p.count("aws_ecs_capacity_provider"), 1, "{env}");
-        let lt = values(p, "aws_launch_template")[0];
-        assert_eq!(
-            lt["metadata_options"][0]["http_tokens"], "required",
-            "IMDSv2"
-        );
+        for lt in values(p, "aws_launch_template") {
+            assert_eq!(
+                lt["metadata_options"][0]["http_tokens"], "required",
+                "IMDSv2"
+            );
+        }
         for tg in values(p, "aws_lb_target_group") {
             assert_eq!(tg["target_type"], "instance", "{env}");
         }
@@ -150,6 +152,7 @@ fn ec2_bridge_app_with_host_routing_and_a_sidecar() {
             conditions(p, "host_header"),
             vec![
                 "blog.example.org",
+                "ci.example.org",
                 "metrics.example.org",
                 "shop.example.org",
                 "www.example.org"
@@ -174,7 +177,72 @@ fn ec2_bridge_app_with_host_routing_and_a_sidecar() {
             serde_json::json!(["redis"]),
             "the sidecar is reachable by name"
         );
-        assert!(defs.iter().any(|c| c["name"] == "redis"));
+        let redis = defs
+            .iter()
+            .find(|c| c["name"] == "redis")
+            .expect("the sidecar");
+        // The service's health command is the app container's (it has the port); its stop
+        // timeout is every container's.
+        assert_eq!(
+            app["healthCheck"]["command"],
+            serde_json::json!([
+                "CMD-SHELL",
+                "wget -q -O /dev/null http://localhost:3000/healthz || exit 1"
+            ]),
+            "{env}: {app:#}"
+        );
+        assert!(
+            redis.get("healthCheck").is_none_or(Value::is_null),
+            "{redis:#}"
+        );
+        assert_eq!(app["stopTimeout"], 30, "{env}");
+        assert_eq!(redis["stopTimeout"], 30, "{env}");
+        // The metrics service reaches Jenkins through the listener of its route.
+        let metrics = defs.iter().find(|c| c["name"] == "metrics").unwrap();
+        let env_var = |name: &str| {
+            metrics["environment"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["name"] == name)
+                .map(|e| e["value"].clone())
+        };
+        assert_eq!(env_var("SERVER_CI_HOST"), Some("ci.example.org".into()));
+        assert_eq!(env_var("SERVER_CI_PORT"), Some("443".into()));
+        // A worker without a load balancer: the grace period covers its health command.
+        let indexer = p
+            .get("module.ecs.aws_ecs_service.this[\"indexer\"]")
+            .expect("the indexer's service");
+        assert_eq!(indexer.after["health_check_grace_period_seconds"], 120);
+        assert!(
+            indexer.after["load_balancer"]
+                .as_array()
+                .is_none_or(Vec::is_empty)
+        );
+        // Per-environment log retention of the shop, and the server's instance type and image.
+        let shop_logs = p
+            .get("module.ecs.aws_cloudwatch_log_group.this[\"shop\"]")
+            .unwrap();
+        let ci = &p
+            .get("module.servers.aws_launch_template.this[\"ci\"]")
+            .unwrap()
+            .after;
+        let (retention, instance_type, image) = if env == "dev" {
+            (
+                7,
+                "t3.small",
+                "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+            )
+        } else {
+            (365, "m6i.large", "ami-0123456789abcdef0")
+        };
+        assert_eq!(shop_logs.after["retention_in_days"], retention, "{env}");
+        assert_eq!(ci["instance_type"], instance_type, "{env}");
+        assert_eq!(ci["image_id"], image, "{env}");
+        assert_eq!(
+            ci["block_device_mappings"][0]["ebs"][0]["volume_size"], 40,
+            "{env}"
+        );
         // Load balancer to instances, and the shop's Service Connect proxy to the blog's
         // (instance to instance), on the ephemeral port range.
         let eph = rules(p, "aws_vpc_security_group_ingress_rule")

@@ -30,7 +30,9 @@ pub struct Resource {
     /// Arguments computed by a data source (an IAM policy document) that references these
     /// resources: Terraform defers reading it to apply time, so the argument changes, when any
     /// of them has a planned change (references of a data source count per resource, not per
-    /// instance: `[*]` lists every instance).
+    /// instance: `[*]` lists every instance). Also an argument that takes an attribute any
+    /// change of its resource makes unknown: an Auto Scaling group's
+    /// `launch_template.version`, the template's `latest_version`.
     pub reads: BTreeMap<String, Vec<String>>,
     /// Arguments the module's `lifecycle { ignore_changes }` lists: tracked, so that a change
     /// of theirs can be named, but Terraform does not act on it.
@@ -62,6 +64,15 @@ pub fn inventory(model: &AppModel) -> BTreeMap<String, BTreeMap<String, Resource
         .iter()
         .map(|env| (env.name.clone(), env_inventory(model, env)))
         .collect()
+}
+
+/// The retention of a module's log groups: its `log_retention_days` argument, else the
+/// variable's default.
+fn retention(v: &Vars, argument: &str) -> Value {
+    match v.get(argument) {
+        Value::Null => json!(crate::blueprint::operations::DEFAULT_LOG_RETENTION),
+        days => days.clone(),
+    }
 }
 
 /// The resources of one environment root, by address.
@@ -520,7 +531,13 @@ fn network(shape: &Value, v: &Vars, inv: &mut Inv) {
             "aws_cloudwatch_log_group",
             "flow_logs",
             Key::Index(0),
-            vec![("name", log_group)],
+            vec![
+                ("name", log_group),
+                (
+                    "retention_in_days",
+                    retention(v, "flow_logs_retention_days"),
+                ),
+            ],
         );
         inv.add("aws_iam_role", "flow_logs", Key::Index(0), vec![]);
         inv.add("aws_iam_role_policy", "flow_logs", Key::Index(0), vec![]);
@@ -830,6 +847,10 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             .refs(
                 "vpc_zone_identifier",
                 [all("network", "aws_subnet", "private")],
+            )
+            .reads(
+                "launch_template.version",
+                [at("ecs", "aws_launch_template", "this", None)],
             );
             inv.add(
                 "aws_ecs_capacity_provider",
@@ -907,11 +928,25 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             (ec2, "FARGATE")
         };
         let service_cluster = if multi { svc["cluster"].as_str() } else { None };
+        // A service's own retention comes from the module (a literal map) or, once some
+        // environment changes one, from the root (service_log_retention_days).
+        let own = if shape["log_retention_per_env"].as_bool().unwrap_or(false) {
+            &v.get("service_log_retention_days")[s.as_str()]
+        } else {
+            &shape["log_retention"][s.as_str()]
+        };
+        let days = match own {
+            Value::Null => retention(v, "log_retention_days"),
+            d => d.clone(),
+        };
         inv.add(
             "aws_cloudwatch_log_group",
             "this",
             Key::Str(s),
-            vec![("name", json!(format!("/ecs/{name}/{s}")))],
+            vec![
+                ("name", json!(format!("/ecs/{name}/{s}"))),
+                ("retention_in_days", days),
+            ],
         );
         // Existing roles the root names replace the service's own (and their policies).
         let given = &v.get("service_roles")[s.as_str()];
@@ -1299,7 +1334,8 @@ fn ecs_clusters(shape: &Value, v: &Vars, inv: &mut Inv) {
                 r.refs(
                     "vpc_zone_identifier",
                     [all("network", "aws_subnet", "private")],
-                );
+                )
+                .reads("launch_template.version", [template]);
             }
         }
     }
@@ -1331,6 +1367,20 @@ fn servers(shape: &Value, v: &Vars, inv: &mut Inv) {
     let name = v.str("name");
     let sizes = v.get("servers");
     for (k, s) in items(&shape["servers"]) {
+        let size = &sizes[k.as_str()];
+        // The image is the module's, or the root's once some environment runs another; an
+        // "ssm:" parameter is written as EC2's "resolve:ssm:" form (resolved at launch: a new
+        // image behind the parameter is no change of the template).
+        let image = size
+            .get("image")
+            .unwrap_or(&s["image"])
+            .as_str()
+            .unwrap_or_default();
+        let image_id = if image.starts_with("ssm:") {
+            format!("resolve:{image}")
+        } else {
+            image.to_string()
+        };
         inv.add("aws_iam_role", "this", Key::Str(k), vec![]);
         inv.add("aws_iam_role_policy_attachment", "ssm", Key::Str(k), vec![]);
         if s["file_systems"].as_array().is_some_and(|f| !f.is_empty()) {
@@ -1348,13 +1398,17 @@ fn servers(shape: &Value, v: &Vars, inv: &mut Inv) {
             Key::Str(k),
             vec![
                 ("name", json!(format!("{name}-{k}"))),
-                ("instance_type", sizes[k.as_str()]["instance_type"].clone()),
+                ("image_id", json!(image_id)),
+                ("instance_type", size["instance_type"].clone()),
                 (
                     "block_device_mappings.ebs.volume_size",
-                    sizes[k.as_str()]["volume_size"].clone(),
+                    size["volume_size"].clone(),
                 ),
             ],
         );
+        // The group launches the template's latest version, which a change of the template
+        // makes unknown until apply (and the instance refresh replaces the instance).
+        let template = inv.address("aws_launch_template", "this", &Key::Str(k));
         inv.add(
             "aws_autoscaling_group",
             "this",
@@ -1363,7 +1417,8 @@ fn servers(shape: &Value, v: &Vars, inv: &mut Inv) {
                 ("name", json!(format!("{name}-{k}"))),
                 ("target_group_arns", s["target_groups"].clone()),
             ],
-        );
+        )
+        .reads("launch_template.version", [template]);
     }
 }
 
@@ -1402,7 +1457,10 @@ fn aurora(shape: &Value, v: &Vars, inv: &mut Inv) {
                 "aws_cloudwatch_log_group",
                 "this",
                 Key::Str(&format!("{key}/{log}")),
-                vec![("name", json!(format!("/aws/rds/cluster/{ident}/{log}")))],
+                vec![
+                    ("name", json!(format!("/aws/rds/cluster/{ident}/{log}"))),
+                    ("retention_in_days", retention(v, "log_retention_days")),
+                ],
             );
         }
         inv.add(
@@ -1585,7 +1643,10 @@ fn elasticache(shape: &Value, v: &Vars, inv: &mut Inv) {
                     "aws_cloudwatch_log_group",
                     "this",
                     Key::Str(&format!("{key}/{log}")),
-                    vec![("name", json!(format!("/aws/elasticache/{id}/{log}")))],
+                    vec![
+                        ("name", json!(format!("/aws/elasticache/{id}/{log}"))),
+                        ("retention_in_days", retention(v, "log_retention_days")),
+                    ],
                 );
             }
             inv.add(
@@ -1799,7 +1860,11 @@ fn bastion(v: &Vars, inv: &mut Inv) {
         Key::None,
         vec![("vpc_zone_identifier", json!(tier))],
     )
-    .refs("vpc_zone_identifier", [all("network", "aws_subnet", tier)]);
+    .refs("vpc_zone_identifier", [all("network", "aws_subnet", tier)])
+    .reads(
+        "launch_template.version",
+        [at("bastion", "aws_launch_template", "this", None)],
+    );
 }
 
 fn kms(v: &Vars, inv: &mut Inv) {

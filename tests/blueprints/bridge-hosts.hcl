@@ -1,5 +1,9 @@
 # Issue 3's EC2 scenario: ECS on EC2 in bridge mode (launch template, autoscaling group, capacity
 # provider, instance target groups), three host-routed services, one a task with a sidecar.
+# v1.1: the sidecar task's health command and stop timeout set on the service, a worker without
+# a load balancer whose deployment grace period covers its health command, a Jenkins server
+# routed by host that the metrics service uses, and per-environment log retention and server
+# image and instance type.
 
 app "bridge-hosts" {
   description = "ECS on EC2 in bridge mode with host-based routing"
@@ -55,6 +59,7 @@ app "bridge-hosts" {
     memory        = 512
     desired_count = 1
     health_check  = "/api/health"
+    uses          = ["server.ci"] # SERVER_CI_HOST = "ci.example.org", SERVER_CI_PORT = "443"
 
     route {
       load_balancer = "public"
@@ -71,6 +76,10 @@ app "bridge-hosts" {
     desired_count = 2
     health_check  = "/healthz"
     uses          = ["service.blog"]
+    # For its containers: the health check of "app" (the one with a port), and every
+    # container's stop timeout.
+    health_command = ["CMD-SHELL", "wget -q -O /dev/null http://localhost:3000/healthz || exit 1"]
+    stop_timeout   = 30
 
     container "app" {
       repository = true
@@ -91,6 +100,35 @@ app "bridge-hosts" {
     }
   }
 
+  # A worker without a load balancer: the grace period covers its container health check.
+  service "indexer" {
+    image          = "busybox:1.36"
+    command        = ["sh", "-c", "touch /tmp/ready && while true; do sleep 60; done"]
+    cpu            = 256
+    memory         = 256
+    desired_count  = 1
+    health_command = ["CMD-SHELL", "test -f /tmp/ready"]
+
+    deployment {
+      grace_period = 120
+    }
+  }
+
+  # Jenkins on an instance of its own, in an Auto Scaling group of one.
+  server "ci" {
+    instance_type = "t3.medium"
+    image         = "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    volume_size   = 40
+    port          = 8080
+    health_check  = "/login"
+
+    route {
+      load_balancer = "public"
+      listener      = "https"
+      hosts         = ["ci.example.org"]
+    }
+  }
+
   environment "dev" {
     account_id = "111111111111" # placeholder
     cluster {
@@ -102,6 +140,10 @@ app "bridge-hosts" {
     }
     service "shop" {
       desired_count = 1
+      log_retention = 7
+    }
+    server "ci" {
+      instance_type = "t3.small"
     }
   }
 
@@ -118,6 +160,10 @@ app "bridge-hosts" {
     }
     service "shop" {
       desired_count = 4
+    }
+    server "ci" {
+      instance_type = "m6i.large"
+      image         = "ami-0123456789abcdef0" # placeholder: the prod account's golden image
     }
   }
 }
