@@ -8,7 +8,7 @@
 //! memory and never the whole output at once.
 
 use crate::Result;
-use crate::generate::{Loaded, Renderers, render_app};
+use crate::generate::{Loaded, Renderers, render_app, unchanged_on_disk};
 use crate::output::sync::{self, Staging, SyncPlan};
 use crate::progress::Progress;
 use std::path::Path;
@@ -92,8 +92,9 @@ where
 /// What a command does with each app's files once they are compared with the output folder.
 #[derive(Clone, Copy)]
 pub enum Mode<'a> {
-    /// Compare only: nothing is written, not even a temporary file.
-    Check,
+    /// Compare only: nothing is written, not even a temporary file. Unless `full`, an app
+    /// whose manifest proves its folder in sync ([`sync::unchanged`]) is not rendered.
+    Check { full: bool },
     /// Stage the new contents (see [`Staging::stage`]); `force` as given to `generate`.
     Generate { force: bool, staging: &'a Staging },
 }
@@ -133,6 +134,11 @@ pub fn plan_all(
             return None;
         }
         let result = (|| -> Result<SyncPlan> {
+            if let Mode::Check { full: false } = mode
+                && unchanged_on_disk(renderers, out, one, false).is_some()
+            {
+                return Ok(SyncPlan::default());
+            }
             let app = render_app(renderers.for_app(one), one, within)?;
             let mut plan = sync::plan(out, &app)?;
             drop(app);

@@ -48,6 +48,12 @@ pub enum Command {
         /// Fail at once if a generate run holds the output folder, instead of waiting.
         #[arg(long)]
         no_wait: bool,
+        /// Render every blueprint and compare every file, even where an app's manifest proves
+        /// its folder in sync (it records the digests of the blueprint, the overlay, this build
+        /// of tfblueprint and every file; those apps are otherwise checked by the files'
+        /// digests alone, with the same result).
+        #[arg(long)]
+        full: bool,
         #[command(flatten)]
         templates: TemplatesArg,
         #[command(flatten)]
@@ -75,6 +81,10 @@ pub enum Command {
         /// 65,536 characters); what is left off is counted at the end.
         #[arg(long, value_name = "N")]
         max_bytes: Option<usize>,
+        /// Render every blueprint and compare every file, even where an app's manifest proves
+        /// its folder in sync (as `check --full`).
+        #[arg(long)]
+        full: bool,
         #[command(flatten)]
         templates: TemplatesArg,
         #[command(flatten)]

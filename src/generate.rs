@@ -33,9 +33,10 @@ pub fn dispatch(command: Command) -> Result<()> {
             paths,
             out,
             no_wait,
+            full,
             templates,
             progress,
-        } => check(&paths, &out, no_wait, &templates, progress),
+        } => check(&paths, &out, no_wait, full, &templates, progress),
         Command::Diff {
             paths,
             out,
@@ -44,6 +45,7 @@ pub fn dispatch(command: Command) -> Result<()> {
             base,
             no_wait,
             max_bytes,
+            full,
             templates,
             progress,
         } => diff_cmd(
@@ -55,6 +57,7 @@ pub fn dispatch(command: Command) -> Result<()> {
                 base: base.as_deref(),
                 max_bytes,
                 no_wait,
+                full,
             },
             &templates,
             progress,
@@ -184,6 +187,11 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// The blueprint's file name, as its manifest and generated headers name it.
+    pub fn source(&self) -> String {
+        blueprint::source_name(&self.path.display().to_string())
+    }
+
     /// What the blueprint says, read and parsed again; an error when the file changed since
     /// it was validated (another program writes it while tfblueprint runs).
     pub fn blueprint(&self) -> Result<Blueprint> {
@@ -372,7 +380,7 @@ pub fn render_app(renderer: &Renderer, loaded: &Loaded, threads: usize) -> Resul
     let mut files = files.map_err(render_error)?;
     files.extend(inventory);
     let manifest = Manifest {
-        generator: format!("tfblueprint {}", env!("CARGO_PKG_VERSION")),
+        generator: generator(),
         blueprint: bp.source.clone(),
         blueprint_sha256: loaded.sha256.clone(),
         overlay: renderer.overlay_record(),
@@ -380,12 +388,39 @@ pub fn render_app(renderer: &Renderer, loaded: &Loaded, threads: usize) -> Resul
             .iter()
             .map(|f| (f.path.clone(), sha256(f.content.as_bytes())))
             .collect(),
-    };
+        inputs_sha256: None,
+    }
+    .sealed();
     Ok(AppOutput {
         app: bp.app.name.clone(),
         manifest,
         files: files.into_iter().map(|f| (f.path, f.content)).collect(),
     })
+}
+
+/// The generator a manifest names: this tool and its version.
+pub fn generator() -> String {
+    format!("tfblueprint {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The app of `loaded` as it is in `out`, without rendering it, when its manifest proves that
+/// rendering would give exactly what is on disk ([`sync::unchanged`]); `None` otherwise.
+pub fn unchanged_on_disk(
+    renderers: &Renderers,
+    out: &Path,
+    loaded: &Loaded,
+    keep: bool,
+) -> Option<AppOutput> {
+    let overlay = renderers.for_app(loaded).overlay_record();
+    let (generator, source) = (generator(), loaded.source());
+    let inputs = sync::Inputs {
+        app: &loaded.app,
+        generator: &generator,
+        blueprint: &source,
+        blueprint_sha256: &loaded.sha256,
+        overlay: overlay.as_ref(),
+    };
+    sync::unchanged(out, &inputs, keep)
 }
 
 /// Every template folder of one app (each module, each environment root, the app's README)
@@ -692,13 +727,20 @@ fn check(
     paths: &[PathBuf],
     out: &Path,
     no_wait: bool,
+    full: bool,
     templates: &crate::cli::TemplatesArg,
     progress: crate::cli::ProgressArg,
 ) -> Result<()> {
     let (loaded, renderers) = load_for_rendering(paths, templates)?;
     let _lock = shared_lock(out, no_wait)?;
     let progress = Progress::new(loaded.len(), progress.quiet, "checking");
-    let outcome = batch::plan_all(&renderers, out, &loaded, batch::Mode::Check, &progress);
+    let outcome = batch::plan_all(
+        &renderers,
+        out,
+        &loaded,
+        batch::Mode::Check { full },
+        &progress,
+    );
     progress.finish();
     let batch::Outcome { apps, plan, .. } = outcome?;
     if sync::interrupted(out)? {
@@ -763,6 +805,8 @@ struct DiffOptions<'a> {
     max_bytes: Option<usize>,
     /// Fail at once if a generate run holds the output folder.
     no_wait: bool,
+    /// Render and compare every app (no trust in a manifest's seal).
+    full: bool,
 }
 
 fn diff_cmd(
@@ -778,6 +822,7 @@ fn diff_cmd(
         base,
         max_bytes,
         no_wait,
+        full,
     } = options;
     if max_bytes.is_some() && format != DiffFormat::Markdown {
         return Err(anyhow!("--max-bytes applies to --format markdown only").into());
@@ -805,10 +850,24 @@ fn diff_cmd(
     // differ: a run never holds the whole output.
     let within = batch::threads_within(loaded.len());
     let apps = batch::map(&loaded, batch::threads(), |one| -> Result<_> {
-        let app = render_app(renderers.for_app(one), one, within)?;
-        let changes = match &base {
-            Some(base) => base.changes(&app)?,
-            None => sync::plan(out, &app)?.changes,
+        // Against the disk, an app whose manifest proves its folder in sync is read, not
+        // rendered: its files are what rendering would give, and nothing differs.
+        let same = match (&base, full) {
+            (None, false) => unchanged_on_disk(&renderers, out, one, true),
+            _ => None,
+        };
+        let (app, changes) = match (same, &base) {
+            (Some(app), _) => (app, Vec::new()),
+            (None, Some(base)) => {
+                let app = render_app(renderers.for_app(one), one, within)?;
+                let changes = base.changes(&app)?;
+                (app, changes)
+            }
+            (None, None) => {
+                let app = render_app(renderers.for_app(one), one, within)?;
+                let changes = sync::plan(out, &app)?.changes;
+                (app, changes)
+            }
         };
         let envs = crate::review::review_app(&app, &changes)?;
         progress.tick();

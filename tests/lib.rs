@@ -7,6 +7,7 @@ mod commands;
 mod compute;
 mod day2;
 mod day2_access;
+mod fast_check;
 mod hardening;
 mod hardening_input;
 mod hostile;

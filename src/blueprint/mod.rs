@@ -31,14 +31,19 @@ pub fn load_bytes(bytes: &[u8], display: &str) -> Result<Blueprint, Vec<Diagnost
     }
 }
 
+/// The name generated files give the blueprint shown as `display`: its file name.
+pub fn source_name(display: &str) -> String {
+    std::path::Path::new(display)
+        .file_name()
+        .map_or_else(|| display.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
 /// Parses and validates one blueprint. `display` is the path shown in messages; the file name
 /// part of it is what generated headers name.
 pub fn load_str(src: &str, display: &str) -> Result<Blueprint, Vec<Diagnostic>> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut d = Diagnostics::new(display);
-    let source = std::path::Path::new(display)
-        .file_name()
-        .map_or_else(|| display.to_string(), |n| n.to_string_lossy().into_owned());
+    let source = source_name(display);
     let decoded =
         syntax::parse(src, &mut d).and_then(|tree| decode::decode_tainted(&tree, &source, &mut d));
     let blueprint = decoded.map(|(bp, tainted)| {

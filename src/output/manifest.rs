@@ -20,7 +20,21 @@ pub struct Manifest {
     pub overlay: Option<crate::render::overlay::OverlayRecord>,
     /// Path relative to the app folder -> SHA-256 of the content.
     pub files: BTreeMap<String, String>,
+    /// The seal of the fast `check`: the SHA-256 of the build that rendered the files (its code
+    /// and templates, [`BUILD`]) and of every other field above. When it holds for this build
+    /// and the blueprint's and overlay's digests are those of the run, rendering again would
+    /// give exactly `files`, so `check` and `diff` compare the files' digests instead
+    /// ([`crate::output::sync::unchanged`]). Absent from manifests older than it: those are
+    /// always compared in full. It is not compared to decide whether a manifest is stale, so
+    /// that a new build that renders the same files rewrites no manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs_sha256: Option<String>,
 }
+
+/// The build of this binary: the SHA-256 of its version, its templates, its sources and its
+/// locked dependencies (see `build.rs`). Two binaries with the same build render the same
+/// output from the same input.
+pub const BUILD: &str = env!("TFBLUEPRINT_BUILD");
 
 pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
@@ -42,6 +56,31 @@ impl Manifest {
         let mut s = serde_json::to_string_pretty(self).expect("manifest serializes");
         s.push('\n');
         s
+    }
+
+    /// The seal of this manifest for this build (see [`Manifest::inputs_sha256`]).
+    pub fn seal(&self) -> String {
+        let mut unsealed = self.clone();
+        unsealed.inputs_sha256 = None;
+        let mut hash = Sha256::new();
+        hash.update(BUILD.as_bytes());
+        hash.update(b"\n");
+        hash.update(unsealed.to_text().as_bytes());
+        hex(&hash.finalize())
+    }
+
+    /// This manifest with its seal for this build.
+    pub fn sealed(mut self) -> Manifest {
+        self.inputs_sha256 = Some(self.seal());
+        self
+    }
+
+    /// Whether the manifest carries the seal of this build over its own fields: it was written
+    /// by a run of this build and not changed since.
+    pub fn seal_holds(&self) -> bool {
+        self.inputs_sha256
+            .as_ref()
+            .is_some_and(|s| *s == self.seal())
     }
 
     /// The manifest in `app_dir`, if there is one. A manifest that cannot be read is an error:

@@ -151,6 +151,10 @@ pub fn plan(out: &Path, app: &AppOutput) -> Result<SyncPlan> {
         .as_deref()
         .map(|t| Manifest::parse(t, &out.join(&manifest_rel)))
         .transpose()?;
+    // The manifest is stale when it differs in anything but its seal: a build that renders
+    // the same files leaves the manifest as it is (its seal then no longer holds, and `check`
+    // compares that app in full).
+    let old_seal = old.as_ref().and_then(|m| m.inputs_sha256.clone());
     let old_files = old.map(|m| m.files).unwrap_or_default();
     for (rel, content) in &app.files {
         safe_relative(rel)?;
@@ -197,8 +201,12 @@ pub fn plan(out: &Path, app: &AppOutput) -> Result<SyncPlan> {
             });
         }
     }
-    let text = app.manifest.to_text();
-    if old_text.as_deref() != Some(text.as_str()) {
+    let expected = Manifest {
+        inputs_sha256: old_seal,
+        ..app.manifest.clone()
+    };
+    if old_text.as_deref() != Some(expected.to_text().as_str()) {
+        let text = app.manifest.to_text();
         plan.manifests.push(ManifestWrite {
             path: manifest_rel,
             text,
@@ -207,6 +215,66 @@ pub fn plan(out: &Path, app: &AppOutput) -> Result<SyncPlan> {
     }
     plan.changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(plan)
+}
+
+/// What the manifest of an app must record for [`unchanged`] to trust it: the generator, the
+/// blueprint's file name and digest, and the template overlay, as this run would write them.
+pub struct Inputs<'a> {
+    pub app: &'a str,
+    pub generator: &'a str,
+    pub blueprint: &'a str,
+    pub blueprint_sha256: &'a str,
+    pub overlay: Option<&'a crate::render::overlay::OverlayRecord>,
+}
+
+/// The fast path of `check` and `diff`: the app as on disk, when its folder in `out` is
+/// provably what rendering `inputs` would give and what the full comparison ([`plan`]) would
+/// find in sync; `None` when anything is otherwise or cannot be read, and the caller compares
+/// in full (which reports whatever differs, exactly as without this path).
+///
+/// Proof: the manifest records this run's inputs (blueprint digest, overlay digests,
+/// generator) and carries the seal of this build over them and its file list
+/// ([`Manifest::seal_holds`]), so a run of this same code and templates over these same
+/// inputs wrote it, and rendering is deterministic: rendering again gives this manifest and
+/// files with exactly the digests it lists. Its text is the one [`plan`] expects (no stale
+/// manifest), and every file it lists is on disk with its recorded digest (none edited,
+/// none missing); the run renders no other file, so nothing else is compared. Files beside
+/// the generated ones are not the tool's and are reported by neither path. With `keep` the
+/// files' contents are returned (for `diff`'s review); without it, only the manifest.
+pub fn unchanged(out: &Path, inputs: &Inputs, keep: bool) -> Option<AppOutput> {
+    let app = inputs.app;
+    if safe_relative(app).is_err() || app.contains('/') || app.starts_with('.') {
+        return None;
+    }
+    let mut tree = Tree::open(out).ok()??;
+    let manifest_rel = format!("{app}/{}", manifest::FILE_NAME);
+    let text = String::from_utf8(tree.read(&manifest_rel).ok()??).ok()?;
+    let m: Manifest = serde_json::from_str(&text).ok()?;
+    if m.generator != inputs.generator
+        || m.blueprint != inputs.blueprint
+        || m.blueprint_sha256 != inputs.blueprint_sha256
+        || m.overlay.as_ref() != inputs.overlay
+        || !m.seal_holds()
+        || m.to_text() != text
+    {
+        return None;
+    }
+    let mut files = BTreeMap::new();
+    for (rel, digest) in &m.files {
+        safe_relative(rel).ok()?;
+        let bytes = tree.read(&format!("{app}/{rel}")).ok()??;
+        if sha256(&bytes) != *digest {
+            return None;
+        }
+        if keep {
+            files.insert(rel.clone(), String::from_utf8(bytes).ok()?);
+        }
+    }
+    Some(AppOutput {
+        app: app.to_string(),
+        manifest: m,
+        files,
+    })
 }
 
 /// The app folders in `out` that carry a tfblueprint manifest but are not in `apps`: output of
@@ -994,6 +1062,7 @@ mod tests {
                     .iter()
                     .map(|(p, c)| (p.clone(), sha256(c.as_bytes())))
                     .collect(),
+                inputs_sha256: None,
             },
             files,
         }
