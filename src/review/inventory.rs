@@ -957,16 +957,25 @@ fn ecs(env: &EnvRoot, shape: &Value, v: &Vars, inv: &mut Inv) {
             inv.add("aws_iam_role", "execution", Key::Str(s), vec![]);
             // The policy document references the log groups, the repositories and the cluster
             // (the account and partition of its ARN).
-            inv.add("aws_iam_role_policy", "execution", Key::Str(s), vec![])
-                .refs("policy", [log_group.clone()])
-                .reads(
-                    "policy",
-                    [
-                        all("ecs", "aws_cloudwatch_log_group", "this"),
-                        all("ecs", "aws_ecr_repository", "this"),
-                        cluster.clone(),
-                    ],
-                );
+            // It also grants the secrets the containers read: the blueprint's (by reference)
+            // and those of the connections, whose ARNs come from other resources.
+            let conn = &connections[s.as_str()];
+            inv.add(
+                "aws_iam_role_policy",
+                "execution",
+                Key::Str(s),
+                vec![("policy.secrets", json!(own_secret_references(v, s, svc)))],
+            )
+            .refs("policy", [log_group.clone()])
+            .refs("policy", connection_secret_sources(conn))
+            .reads(
+                "policy",
+                [
+                    all("ecs", "aws_cloudwatch_log_group", "this"),
+                    all("ecs", "aws_ecr_repository", "this"),
+                    cluster.clone(),
+                ],
+            );
         }
         if own_task_role {
             inv.add("aws_iam_role", "task", Key::Str(s), vec![]);
@@ -1878,6 +1887,70 @@ fn kms(v: &Vars, inv: &mut Inv) {
     .refs("target_key_id", [at("kms", "aws_kms_key", "this", None)]);
     inv.add("aws_kms_key_policy", "this", Key::None, vec![])
         .refs("key_id", [at("kms", "aws_kms_key", "this", None)]);
+}
+
+/// The secrets a service's containers name in this environment (the root's `secrets`, or else
+/// the blueprint's), as `source:reference`, sorted and once each: what its execution role may
+/// read of its own.
+fn own_secret_references(v: &Vars, service: &str, svc: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in svc["containers"].as_array().into_iter().flatten() {
+        let cname = c["name"].as_str().unwrap_or_default();
+        let env_secrets = &v.get("secrets")[service][cname];
+        let secrets = if env_secrets.is_object() {
+            env_secrets
+        } else {
+            &c["secrets"]
+        };
+        for x in secrets.as_object().into_iter().flatten().map(|(_, x)| x) {
+            out.push(format!(
+                "{}:{}",
+                x["source"].as_str().unwrap_or_default(),
+                x["reference"].as_str().unwrap_or_default()
+            ));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The resources whose ARNs a service's connection secrets take: a database's managed master
+/// secret (an attribute of its cluster) and a cache's token secret, read from the expressions
+/// the root passes (`module.aurora.master_user_secret_arns["main"]`, ...).
+fn connection_secret_sources(conn: &Value) -> Vec<String> {
+    const SOURCES: &[(&str, &str, &str, &str)] = &[
+        (
+            "module.aurora.master_user_secret_arns[\"",
+            "aurora",
+            "aws_rds_cluster",
+            "this",
+        ),
+        (
+            "module.elasticache.auth_token_secret_arns[\"",
+            "elasticache",
+            "aws_secretsmanager_secret",
+            "auth_token",
+        ),
+    ];
+    let mut out = Vec::new();
+    for text in conn["secrets"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, x)| x.as_str())
+    {
+        for (marker, module, ty, name) in SOURCES {
+            if let Some(rest) = text.split(marker).nth(1)
+                && let Some(key) = rest.split('"').next()
+            {
+                out.push(at(module, ty, name, Some(key)));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Arguments that force a new resource (ForceNew in the AWS provider 5.100), for the resource

@@ -78,6 +78,7 @@ impl Outcome {
         self.applied
             && self.converged
             && self.destroyed
+            && self.failure.is_empty()
             && self
                 .forcing
                 .as_ref()
