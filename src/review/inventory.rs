@@ -2001,7 +2001,14 @@ pub fn forcing(resource_type: &str) -> Option<&'static [&'static str]> {
         ],
         "aws_rds_cluster_instance" => &["identifier"],
         "aws_elasticache_replication_group" => &["replication_group_id", "port"],
-        "aws_elasticache_cluster" => &["cluster_id", "port"],
+        // A Memcached cluster changes neither its node type nor its in-transit encryption in
+        // place.
+        "aws_elasticache_cluster" => &[
+            "cluster_id",
+            "port",
+            "node_type",
+            "transit_encryption_enabled",
+        ],
         "aws_elasticache_user" => &["user_id"],
         "aws_elasticache_user_group" => &["user_group_id"],
         "aws_efs_file_system" => &["creation_token"],
@@ -2014,7 +2021,6 @@ pub fn forcing(resource_type: &str) -> Option<&'static [&'static str]> {
         "aws_secretsmanager_secret" => &["name_prefix"],
         "aws_secretsmanager_secret_version" => &["secret_id"],
         "aws_kms_alias" => &["name"],
-        "aws_kms_key_policy" => &["key_id"],
         // Types of which no tracked argument forces a new resource.
         "aws_appautoscaling_policy"
         | "aws_appautoscaling_target"
@@ -2026,7 +2032,8 @@ pub fn forcing(resource_type: &str) -> Option<&'static [&'static str]> {
         | "aws_iam_role_policy"
         | "aws_iam_role_policy_attachment"
         | "aws_internet_gateway"
-        | "aws_kms_key" => &[],
+        | "aws_kms_key"
+        | "aws_kms_key_policy" => &[],
         _ => return None,
     })
 }
