@@ -14,13 +14,16 @@
 //! `TFBLUEPRINT_REQUIRE_EMULATOR=1` (CI) it fails instead. `TFBLUEPRINT_APPLY_JOBS` sets how many
 //! roots run at once (default 4); `TFBLUEPRINT_APPLY_KEEP=1` leaves each scratch folder (copy,
 //! state, every command's log) in place and prints where; `TFBLUEPRINT_PREDICTIONS=a,b` plans
-//! only those changes of the `predictions` job.
+//! only those changes of the predictions (`-- predictions` runs their root alone).
 //!
-//! After the first environment of each app converges, the force-new table of the review is
-//! checked on it (`support::forcing`): every argument the inventory tracks is changed in a copy
-//! of the state, and one plan of that copy must replace exactly the objects whose changed
-//! arguments the table says force a new resource. The run ends with the `(type, argument)` pairs
-//! checked over all roots.
+//! Each root is applied once, and every check that needs an applied state runs on it before
+//! its destroy. After the first environment of each app converges, the force-new table of the
+//! review is checked on it (`support::forcing`): every argument the inventory tracks is changed
+//! in a copy of the state, and one plan of that copy must replace exactly the objects whose
+//! changed arguments the table says force a new resource. The run ends with the
+//! `(type, argument)` pairs checked over all roots. The review's predictions are planned on the
+//! converged state of [`PREDICTION_ROOT`], and each day-2 scenario runs its steps on the root it
+//! names, which must then converge again.
 
 mod support;
 
@@ -42,10 +45,13 @@ struct Target {
     /// app, which tracks every `(type, argument)` its other environments do (the environments
     /// of one app differ in sizes and counts, not in the kinds of resources).
     check_forcing: bool,
+    /// The scenarios and predictions that run on this root once it converged.
+    extras: Vec<Extra<'static>>,
 }
 
 impl Target {
-    fn label(&self) -> String {
+    /// `<app>/<env>`
+    fn root(&self) -> String {
         format!(
             "{}/{}",
             self.app_dir
@@ -54,6 +60,36 @@ impl Target {
                 .to_string_lossy(),
             self.env
         )
+    }
+
+    /// `<app>/<env>`, with ` + <extra>` for each extra: what filters match and outcomes show.
+    fn label(&self) -> String {
+        let mut label = self.root();
+        for e in &self.extras {
+            label.push_str(" + ");
+            label.push_str(&e.label());
+        }
+        label
+    }
+
+    /// The resources the root's inventory lists (a line each): how long its cycle takes, roughly.
+    fn resources(&self) -> usize {
+        std::fs::read_to_string(
+            self.app_dir
+                .join("envs")
+                .join(&self.env)
+                .join(tfblueprint::review::inventory::FILE_NAME),
+        )
+        .map_or(0, |t| t.lines().count())
+    }
+
+    /// The extras one after the other, on the converged root.
+    fn day2(&self, scratch: &support::apply::Scratch) -> Result<bool, String> {
+        let mut changed = false;
+        for e in &self.extras {
+            changed |= e.run(scratch)?;
+        }
+        Ok(changed)
     }
 }
 
@@ -71,11 +107,13 @@ fn known_gap(label: &str) -> Option<&'static str> {
 }
 
 /// A day-2 change made on an applied state: what AWS does on the next change, not only on the
-/// first apply.
+/// first apply. It runs on the root it names, once that root converged, and the root must
+/// converge again after it.
 struct Scenario {
     name: &'static str,
+    /// The blueprint the steps edit, and the root (`<app>/<env>`) it generates.
     blueprint: &'static str,
-    env: &'static str,
+    root: &'static str,
     steps: &'static [Step],
 }
 
@@ -91,7 +129,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "container-port-change",
         blueprint: "tests/blueprints/minimal.hcl",
-        env: "default",
+        root: "shop/default",
         // The target group is replaced while its listener still forwards to it.
         steps: &[Step::Edit(
             "    port          = 80\n",
@@ -101,15 +139,16 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "destroy-twice",
         blueprint: "tests/blueprints/serverless-mysql.hcl",
-        env: "dev",
+        root: "serverless-mysql/dev",
         // Each destroy leaves a final snapshot; the second must not collide with the first.
         steps: &[Step::Recreate],
     },
 ];
 
-/// The blueprint and environment the predictions are measured on: applied once, then every
-/// change of [`PREDICTIONS`] is planned on that state.
+/// The blueprint and root the predictions are measured on: once the root converged, every
+/// change of [`PREDICTIONS`] is planned on its state.
 const PREDICTION_BLUEPRINT: &str = "tests/blueprints/full-stack.hcl";
+const PREDICTION_ROOT: &str = "full-stack/dev";
 const PREDICTION_ENV: &str = "dev";
 
 /// A blueprint change whose `diff` prediction is compared with Terraform's plan: every edit
@@ -256,19 +295,25 @@ const PREDICTIONS: &[Prediction] = &[
     },
 ];
 
-/// One unit of work for the pool.
-enum Work<'a> {
-    Root(&'a Target),
+/// Work done on a root once it converged, before its destroy: it shares the root's apply.
+enum Extra<'a> {
     Scenario(&'a Scenario),
     Predictions,
 }
 
-impl Work<'_> {
+impl Extra<'_> {
     fn label(&self) -> String {
         match self {
-            Work::Root(t) => t.label(),
-            Work::Scenario(s) => format!("scenario {}", s.name),
-            Work::Predictions => "predictions".to_string(),
+            Extra::Scenario(s) => format!("scenario {}", s.name),
+            Extra::Predictions => "predictions".to_string(),
+        }
+    }
+
+    /// Runs on the converged root: Ok(true) when it changed the state.
+    fn run(&self, scratch: &support::apply::Scratch) -> Result<bool, String> {
+        match self {
+            Extra::Scenario(s) => run_scenario(scratch, s).map(|()| true),
+            Extra::Predictions => run_predictions(scratch).map(|()| false),
         }
     }
 }
@@ -358,166 +403,117 @@ fn measure(
     })
 }
 
-/// Applies [`PREDICTION_BLUEPRINT`] once, then for every change of [`PREDICTIONS`] requires
-/// Terraform's action on every address of the plan on that state to be the predicted one.
-/// The changes are planned two at a time (`TFBLUEPRINT_PREDICTION_JOBS`), on the same server.
-fn run_predictions(cycle: &Cycle) -> Outcome {
-    let started = std::time::Instant::now();
-    let label = "predictions".to_string();
-    let mut outcome = Outcome {
-        label: label.clone(),
-        ..Outcome::default()
-    };
+/// On the converged root of [`PREDICTION_ROOT`], for every change of [`PREDICTIONS`], requires
+/// Terraform's action on every address of the plan on that state to be the predicted one. The
+/// changes are planned two at a time (`TFBLUEPRINT_PREDICTION_JOBS`), on the same server; the
+/// state is left as it was.
+fn run_predictions(scratch: &support::apply::Scratch) -> Result<(), String> {
+    let label = "predictions";
     let file = Path::new(PREDICTION_BLUEPRINT).file_name().unwrap();
+    // The output the root applied, generated again (generation is deterministic) beside the
+    // blueprint it comes from: what `diff` compares each changed blueprint with.
     let base = support::workspace(&[PREDICTION_BLUEPRINT]);
-    let result = (|| -> Result<(), String> {
-        let run = run_in(base.path(), &["generate", "--out", "out"]);
-        if run.code != 0 {
-            return Err(format!("[{label}] generate failed:\n{}", run.stderr));
-        }
-        let app_dir = read_dir_sorted(&base.path().join("out"))
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .find(|p| p.join("envs").is_dir())
-            .ok_or("no app generated")?;
-        let app = app_dir.file_name().unwrap().to_string_lossy().into_owned();
-        let scratch = cycle.prepare(&app_dir, PREDICTION_ENV)?;
-        scratch.apply()?;
-        outcome.applied = true;
-        outcome.resources = scratch.state_list()?.len();
-        // This plan refreshes every object and must find no change: the state is what the
-        // server holds, so the plans of the changes may skip their refresh.
-        scratch.converges()?;
-        outcome.converged = true;
-        let text = std::fs::read_to_string(base.path().join("blueprints").join(file))
-            .map_err(|e| e.to_string())?;
-        let jobs = std::env::var("TFBLUEPRINT_PREDICTION_JOBS")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or(2);
-        // TFBLUEPRINT_PREDICTIONS=name,name plans only those changes (to work on one).
-        let only = std::env::var("TFBLUEPRINT_PREDICTIONS").unwrap_or_default();
-        let chosen: Vec<&Prediction> = PREDICTIONS
-            .iter()
-            .filter(|p| only.is_empty() || only.split(',').any(|n| n == p.name))
-            .collect();
-        let count = chosen.len();
-        let queue = Mutex::new(chosen);
-        let results = Mutex::new(Vec::new());
-        std::thread::scope(|s| {
-            for _ in 0..jobs {
-                s.spawn(|| {
-                    loop {
-                        let Some(p) = queue.lock().unwrap().pop() else {
-                            return;
-                        };
-                        let m = measure(&scratch, &text, file, &base.path().join("out"), &app, p);
-                        results.lock().unwrap().push((p.name, m));
-                    }
-                });
-            }
-        });
-        let mut results = results.into_inner().unwrap();
-        results.sort_by_key(|(name, _)| *name);
-        let mut failures = Vec::new();
-        let mut total = 0;
-        for (name, m) in results {
-            match m {
-                Ok(m) => {
-                    println!(
-                        "    prediction {name}: {} addresses changed by Terraform's plan, {} predicted, {} mismatches",
-                        m.planned,
-                        m.predicted,
-                        m.mismatches.len()
-                    );
-                    total += m.mismatches.len();
-                    failures.extend(m.mismatches.into_iter().map(|(a, p, t)| {
-                        format!("{name}: {a}: predicted {p}, Terraform plans {t}")
-                    }));
-                }
-                Err(e) => failures.push(e),
-            }
-        }
-        println!("    predictions: {count} blueprint changes, {total} mismatches");
-        scratch.destroy()?;
-        outcome.destroyed = true;
-        if failures.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("[{label}]\n{}", failures.join("\n")))
-        }
-    })();
-    if let Err(e) = result {
-        outcome.failure = e;
+    let run = run_in(base.path(), &["generate", "--out", "out"]);
+    if run.code != 0 {
+        return Err(format!("[{label}] generate failed:\n{}", run.stderr));
     }
-    outcome.took = started.elapsed();
-    outcome
+    let app = PREDICTION_ROOT.split('/').next().unwrap_or_default();
+    let text = std::fs::read_to_string(base.path().join("blueprints").join(file))
+        .map_err(|e| e.to_string())?;
+    let jobs = std::env::var("TFBLUEPRINT_PREDICTION_JOBS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(2);
+    // TFBLUEPRINT_PREDICTIONS=name,name plans only those changes (to work on one).
+    let only = std::env::var("TFBLUEPRINT_PREDICTIONS").unwrap_or_default();
+    let chosen: Vec<&Prediction> = PREDICTIONS
+        .iter()
+        .filter(|p| only.is_empty() || only.split(',').any(|n| n == p.name))
+        .collect();
+    let count = chosen.len();
+    let queue = Mutex::new(chosen);
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| {
+                loop {
+                    let Some(p) = queue.lock().unwrap().pop() else {
+                        return;
+                    };
+                    let m = measure(scratch, &text, file, &base.path().join("out"), app, p);
+                    results.lock().unwrap().push((p.name, m));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(name, _)| *name);
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for (name, m) in results {
+        match m {
+            Ok(m) => {
+                println!(
+                    "    prediction {name}: {} addresses changed by Terraform's plan, {} predicted, {} mismatches",
+                    m.planned,
+                    m.predicted,
+                    m.mismatches.len()
+                );
+                total += m.mismatches.len();
+                failures.extend(
+                    m.mismatches.into_iter().map(|(a, p, t)| {
+                        format!("{name}: {a}: predicted {p}, Terraform plans {t}")
+                    }),
+                );
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    println!("    predictions: {count} blueprint changes, {total} mismatches");
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("[{label}]\n{}", failures.join("\n")))
+    }
 }
 
-/// Runs a scenario: apply, each step, a plan that must show no change, destroy.
-fn run_scenario(cycle: &Cycle, scenario: &Scenario) -> Outcome {
-    let started = std::time::Instant::now();
+/// Runs a scenario's steps on its converged root: each edit regenerated from the blueprint and
+/// applied in one go, each re-creation a destroy and an apply of the same output.
+fn run_scenario(scratch: &support::apply::Scratch, scenario: &Scenario) -> Result<(), String> {
     let label = format!("scenario {}", scenario.name);
-    let mut outcome = Outcome {
-        label: label.clone(),
-        ..Outcome::default()
-    };
     let ws = support::workspace(&[scenario.blueprint]);
     let blueprint = ws
         .path()
         .join("blueprints")
         .join(Path::new(scenario.blueprint).file_name().unwrap());
-    let generate = |ws: &Path| {
-        let run = run_in(ws, &["generate", "--out", "out"]);
-        if run.code == 0 {
-            Ok(())
-        } else {
-            Err(format!("[{label}] generate failed:\n{}", run.stderr))
-        }
-    };
-    let result = (|| -> Result<(), String> {
-        generate(ws.path())?;
-        let app_dir = read_dir_sorted(&ws.path().join("out"))
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .find(|p| p.join("envs").is_dir())
-            .ok_or("no app generated")?;
-        let scratch = cycle.prepare(&app_dir, scenario.env)?;
-        scratch.apply()?;
-        outcome.applied = true;
-        for step in scenario.steps {
-            match step {
-                Step::Edit(from, to) => {
-                    let text = std::fs::read_to_string(&blueprint).unwrap();
-                    assert!(
-                        text.contains(from),
-                        "{label}: {from:?} not in the blueprint"
-                    );
-                    std::fs::write(&blueprint, text.replacen(from, to, 1)).unwrap();
-                    generate(ws.path())?;
-                    scratch.refresh_from(&app_dir)?;
-                    scratch.apply()?;
+    let app = scenario.root.split('/').next().unwrap_or_default();
+    let app_dir = ws.path().join("out").join(app);
+    for step in scenario.steps {
+        match step {
+            Step::Edit(from, to) => {
+                let text = std::fs::read_to_string(&blueprint).map_err(|e| e.to_string())?;
+                if !text.contains(from) {
+                    return Err(format!("[{label}] {from:?} is not in the blueprint"));
                 }
-                Step::Recreate => {
-                    scratch.destroy()?;
-                    std::fs::remove_file(scratch.root.join(support::apply::UNPROTECT_FILE)).ok();
-                    scratch.apply()?;
+                std::fs::write(&blueprint, text.replacen(from, to, 1))
+                    .map_err(|e| e.to_string())?;
+                let run = run_in(ws.path(), &["generate", "--out", "out"]);
+                if run.code != 0 {
+                    return Err(format!("[{label}] generate failed:\n{}", run.stderr));
                 }
+                scratch.refresh_from(&app_dir)?;
+                scratch.apply()?;
+            }
+            Step::Recreate => {
+                scratch.destroy()?;
+                std::fs::remove_file(scratch.root.join(support::apply::UNPROTECT_FILE)).ok();
+                scratch.apply()?;
             }
         }
-        outcome.resources = scratch.state_list()?.len();
-        scratch.converges()?;
-        outcome.converged = true;
-        scratch.destroy()?;
-        outcome.destroyed = true;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        outcome.failure = e;
     }
-    outcome.took = started.elapsed();
-    outcome
+    println!("    {label}: {} steps applied", scenario.steps.len());
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -552,16 +548,16 @@ fn main() -> ExitCode {
         .prefix("tfblueprint-apply-out-")
         .tempdir()
         .expect("temp dir");
-    let targets: Vec<Target> = targets(generated.path());
-    // Scenarios first: they apply more than once and take the longest.
-    let work: Vec<Work> = std::iter::once(Work::Predictions)
-        .chain(SCENARIOS.iter().map(Work::Scenario))
-        .chain(targets.iter().map(Work::Root))
-        .filter(|w| filters.is_empty() || filters.iter().any(|f| w.label().contains(f)))
+    let mut work: Vec<Target> = targets(generated.path())
+        .into_iter()
+        .filter(|t| filters.is_empty() || filters.iter().any(|f| t.label().contains(f)))
         .collect();
+    // Longest first, so that the last roots to finish are short ones: the roots with extras,
+    // then by the resources their inventory lists.
+    work.sort_by_cached_key(|t| (t.extras.is_empty(), std::cmp::Reverse(t.resources())));
     let run_gaps = !filters.is_empty()
         || std::env::var_os("TFBLUEPRINT_APPLY_KNOWN_GAPS").is_some_and(|v| v == "1");
-    let (work, not_run): (Vec<Work>, Vec<Work>) = work
+    let (work, not_run): (Vec<Target>, Vec<Target>) = work
         .into_iter()
         .partition(|w| run_gaps || known_gap(&w.label()).is_none());
     for w in &not_run {
@@ -583,7 +579,7 @@ fn main() -> ExitCode {
         .unwrap_or(4)
         .min(work.len());
     println!(
-        "apply harness: {} environments and scenarios, {jobs} at a time, terraform {}, moto {}",
+        "apply harness: {} environments (with the scenarios and predictions on theirs), {jobs} at a time, terraform {}, moto {}",
         work.len(),
         tf.version(),
         support::emulator::MOTO_VERSION
@@ -596,14 +592,17 @@ fn main() -> ExitCode {
         for _ in 0..jobs {
             s.spawn(|| {
                 loop {
-                    let Some(work) = queue.lock().unwrap().pop() else {
+                    let Some(t) = queue.lock().unwrap().pop() else {
                         return;
                     };
-                    let outcome = match work {
-                        Work::Root(t) => cycle.run(&t.app_dir, &t.env, t.check_forcing),
-                        Work::Scenario(s) => run_scenario(&cycle, s),
-                        Work::Predictions => run_predictions(&cycle),
-                    };
+                    let day2 = |scratch: &support::apply::Scratch| t.day2(scratch);
+                    let mut outcome = cycle.run(
+                        &t.app_dir,
+                        &t.env,
+                        t.check_forcing,
+                        (!t.extras.is_empty()).then_some(&day2 as &support::apply::Day2),
+                    );
+                    outcome.label = t.label();
                     println!("  {}", outcome.line());
                     if !outcome.ok() {
                         println!("    {}", outcome.failure.replace('\n', "\n    "));
@@ -649,7 +648,7 @@ fn main() -> ExitCode {
     forcing_summary(&outcomes);
     let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
     println!(
-        "apply total: {} environments and scenarios, {} resources applied, {} converged, {} destroyed",
+        "apply total: {} environments, {} resources applied, {} converged, {} destroyed",
         outcomes.len(),
         outcomes.iter().map(|o| o.resources).sum::<usize>(),
         count(|o| o.converged),
@@ -734,12 +733,31 @@ fn targets(out: &Path) -> Vec<Target> {
     for app_dir in apps {
         let envs = read_dir_sorted(&app_dir.join("envs")).unwrap_or_default();
         for (i, env) in envs.iter().filter(|e| e.is_dir()).enumerate() {
-            targets.push(Target {
+            let mut target = Target {
                 app_dir: app_dir.clone(),
                 env: env.file_name().unwrap().to_string_lossy().into_owned(),
                 check_forcing: i == 0,
-            });
+                extras: Vec::new(),
+            };
+            let root = target.root();
+            if root == PREDICTION_ROOT {
+                target.extras.push(Extra::Predictions);
+            }
+            target.extras.extend(
+                SCENARIOS
+                    .iter()
+                    .filter(|s| s.root == root)
+                    .map(Extra::Scenario),
+            );
+            targets.push(target);
         }
+    }
+    // Every scenario and the predictions name a root that is there.
+    for root in SCENARIOS.iter().map(|s| s.root).chain([PREDICTION_ROOT]) {
+        assert!(
+            targets.iter().any(|t| t.root() == root),
+            "no root {root} to run its extras on"
+        );
     }
     targets
 }

@@ -1,8 +1,8 @@
 //! Test support: apply an environment root against the emulator, plan it again, destroy it.
 //!
 //! ```ignore
-//! let outcome = Cycle::new(&tf, &python).run(&out.join("myapp"), "dev");
-//! assert!(outcome.ok(), "{}", outcome.report());
+//! let outcome = Cycle::new(&tf, &python).run(&out.join("myapp"), "dev", false, None);
+//! assert!(outcome.ok(), "{}", outcome.failure);
 //! ```
 //!
 //! Each root runs on a scratch copy of its app (nothing is written into the directory under
@@ -102,6 +102,9 @@ impl Outcome {
     }
 }
 
+/// Day-2 work on a converged root ([`Cycle::run`]): Ok(true) when it changed the state.
+pub type Day2<'x> = dyn Fn(&Scratch) -> Result<bool, String> + Sync + 'x;
+
 /// Runs apply / plan / destroy cycles.
 pub struct Cycle<'a> {
     pub tf: &'a Terraform,
@@ -181,8 +184,16 @@ impl<'a> Cycle<'a> {
 
     /// apply, a second plan that must show no change, destroy, and an empty state after it;
     /// with `check_forcing`, the force-new table checked on the converged root in between
-    /// ([`Scratch::forcing`]).
-    pub fn run(&self, app_dir: &Path, env: &str, check_forcing: bool) -> Outcome {
+    /// ([`Scratch::forcing`]); with `day2`, more work on the converged root before the destroy
+    /// (plans on its state, or changes applied to it: when it says it changed the state, the
+    /// root must converge again). One apply serves every check of the root.
+    pub fn run(
+        &self,
+        app_dir: &Path,
+        env: &str,
+        check_forcing: bool,
+        day2: Option<&Day2<'_>>,
+    ) -> Outcome {
         let started = Instant::now();
         let mut outcome = Outcome {
             label: format!(
@@ -228,6 +239,20 @@ impl<'a> Cycle<'a> {
                             });
                             failures.push(e);
                         }
+                    }
+                }
+                if let Some(day2) = day2.filter(|_| outcome.converged) {
+                    match day2(&scratch) {
+                        Ok(false) => {}
+                        Ok(true) => {
+                            outcome.converged = false;
+                            outcome.resources = scratch.state_list().map(|l| l.len()).unwrap_or(0);
+                            match scratch.converges() {
+                                Ok(()) => outcome.converged = true,
+                                Err(e) => failures.push(e),
+                            }
+                        }
+                        Err(e) => failures.push(e),
                     }
                 }
             }
