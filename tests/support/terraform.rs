@@ -38,8 +38,9 @@ use super::reattach::{REATTACH_VAR, SharedProvider};
 
 /// At most this many environment roots are checked at once, across every
 /// test thread of the process (the CI machine has 2 cores; each root runs
-/// Terraform plus a provider process).
-const MAX_PARALLEL_ROOTS: usize = 2;
+/// Terraform plus a provider process, and waits on the disk in `init` and
+/// while copying: one more than the cores keeps both busy).
+const MAX_PARALLEL_ROOTS: usize = 3;
 
 /// Name of the override file written into each copied root. Terraform
 /// treats any `*_override.tf` as an override file; a distinct name keeps a
