@@ -17,10 +17,11 @@
 //! only those changes of the predictions (`-- predictions` runs their root alone).
 //!
 //! Each root is applied once, and every check that needs an applied state runs on it before
-//! its destroy. After the first environment of each app converges, the force-new table of the
-//! review is checked on it (`support::forcing`): every argument the inventory tracks is changed
-//! in a copy of the state, and one plan of that copy must replace exactly the objects whose
-//! changed arguments the table says force a new resource. The run ends with the
+//! its destroy. The force-new table of the review is checked on the fewest roots whose
+//! inventories hold every `(type, argument)` pair of all of them, once each converges
+//! (`support::forcing`): every argument the inventory tracks is changed in a copy of the
+//! state, and one plan of that copy must replace exactly the objects whose changed arguments
+//! the table says force a new resource. The run ends with the
 //! `(type, argument)` pairs checked over all roots. The review's predictions are planned on the
 //! converged state of [`PREDICTION_ROOT`], and each day-2 scenario runs its steps on the root it
 //! names, which must then converge again.
@@ -41,9 +42,8 @@ use support::{repo, run_in};
 struct Target {
     app_dir: PathBuf,
     env: String,
-    /// Whether the force-new table is checked on this root: on the first environment of each
-    /// app, which tracks every `(type, argument)` its other environments do (the environments
-    /// of one app differ in sizes and counts, not in the kinds of resources).
+    /// Whether the force-new table is checked on this root: on the fewest roots whose
+    /// inventories hold every `(type, argument)` any root's does ([`choose_forcing_roots`]).
     check_forcing: bool,
     /// The scenarios and predictions that run on this root once it converged.
     extras: Vec<Extra<'static>>,
@@ -548,7 +548,16 @@ fn main() -> ExitCode {
         .prefix("tfblueprint-apply-out-")
         .tempdir()
         .expect("temp dir");
-    let mut work: Vec<Target> = targets(generated.path())
+    let all = targets(generated.path());
+    println!(
+        "force-new check on: {}",
+        all.iter()
+            .filter(|t| t.check_forcing)
+            .map(Target::root)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut work: Vec<Target> = all
         .into_iter()
         .filter(|t| filters.is_empty() || filters.iter().any(|f| t.label().contains(f)))
         .collect();
@@ -702,6 +711,29 @@ fn forcing_summary(outcomes: &[Outcome]) {
     }
 }
 
+/// Marks the roots the force-new table is checked on: each `(type, argument)` pair once, on
+/// the fewest roots whose inventories hold every pair of all of them (a root with a remote
+/// state is left out: its state is not a local file to copy and change).
+fn choose_forcing_roots(targets: &mut [Target]) {
+    let pairs: Vec<_> = targets
+        .iter()
+        .map(|t| {
+            let root = t.app_dir.join("envs").join(&t.env);
+            if root.join("backend.tf").exists() {
+                return Default::default();
+            }
+            std::fs::read_to_string(root.join(tfblueprint::review::inventory::FILE_NAME))
+                .ok()
+                .and_then(|text| tfblueprint::review::inventory::parse(&text).ok())
+                .map(|inventory| support::forcing::pairs(&inventory))
+                .unwrap_or_default()
+        })
+        .collect();
+    for i in support::forcing::cover(&pairs) {
+        targets[i].check_forcing = true;
+    }
+}
+
 /// The committed examples as they are, and every blueprint under tests/blueprints/ (not bad/)
 /// generated into `out`.
 fn targets(out: &Path) -> Vec<Target> {
@@ -732,11 +764,11 @@ fn targets(out: &Path) -> Vec<Target> {
     let mut targets = Vec::new();
     for app_dir in apps {
         let envs = read_dir_sorted(&app_dir.join("envs")).unwrap_or_default();
-        for (i, env) in envs.iter().filter(|e| e.is_dir()).enumerate() {
+        for env in envs.iter().filter(|e| e.is_dir()) {
             let mut target = Target {
                 app_dir: app_dir.clone(),
                 env: env.file_name().unwrap().to_string_lossy().into_owned(),
-                check_forcing: i == 0,
+                check_forcing: false,
                 extras: Vec::new(),
             };
             let root = target.root();
@@ -752,6 +784,7 @@ fn targets(out: &Path) -> Vec<Target> {
             targets.push(target);
         }
     }
+    choose_forcing_roots(&mut targets);
     // Every scenario and the predictions name a root that is there.
     for root in SCENARIOS.iter().map(|s| s.root).chain([PREDICTION_ROOT]) {
         assert!(

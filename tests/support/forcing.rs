@@ -120,6 +120,41 @@ fn candidates(r: &Resource) -> BTreeSet<String> {
         .collect()
 }
 
+/// The `(type, argument)` pairs an inventory gives the check to change (its candidates), known
+/// before anything is applied.
+pub fn pairs(inventory: &BTreeMap<String, Resource>) -> BTreeSet<(String, String)> {
+    inventory
+        .values()
+        .flat_map(|r| {
+            candidates(r)
+                .into_iter()
+                .map(|a| (r.resource_type().to_string(), a))
+        })
+        .collect()
+}
+
+/// The fewest roots, roughly, whose pairs cover every pair of `roots` (each a set of pairs):
+/// greedily the root adding the most pairs not yet covered, the first of equals, until none
+/// adds one. Their indexes, in the order of `roots`.
+pub fn cover<T: Ord + Clone>(roots: &[BTreeSet<T>]) -> Vec<usize> {
+    let mut covered: BTreeSet<T> = BTreeSet::new();
+    let mut chosen = Vec::new();
+    loop {
+        let best = roots
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !chosen.contains(i))
+            .map(|(i, r)| (r.difference(&covered).count(), i))
+            .filter(|(n, _)| *n > 0)
+            .max_by_key(|&(n, i)| (n, std::cmp::Reverse(i)));
+        let Some((_, i)) = best else { break };
+        covered.extend(roots[i].iter().cloned());
+        chosen.push(i);
+    }
+    chosen.sort_unstable();
+    chosen
+}
+
 /// The applied state with every candidate argument of every inventoried instance changed, and
 /// what was changed.
 pub fn perturb_state(
@@ -340,6 +375,49 @@ mod tests {
             after["resources"][1]["instances"][0]["attributes"]["desired_count"],
             2
         );
+    }
+
+    #[test]
+    fn the_cover_takes_the_fewest_roots_that_hold_every_pair() {
+        let set = |items: &[u8]| items.iter().copied().collect::<BTreeSet<u8>>();
+        // The third root holds what the first two do; the fourth adds one more pair.
+        let roots = [
+            set(&[1, 2]),
+            set(&[3]),
+            set(&[1, 2, 3]),
+            set(&[3, 4]),
+            set(&[]),
+        ];
+        assert_eq!(cover(&roots), vec![2, 3]);
+        // Equal roots: the first is taken.
+        assert_eq!(cover(&[set(&[1]), set(&[1])]), vec![0]);
+        assert_eq!(cover::<u8>(&[set(&[]), set(&[])]), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn pairs_are_the_types_and_arguments_the_check_would_change() {
+        let inventory: BTreeMap<String, Resource> = [
+            resource(
+                "module.a.aws_lb.this[\"x\"]",
+                serde_json::json!({"name": "n", "internal": null, "idle_timeout": 60}),
+                serde_json::json!({"subnets": ["module.n.aws_subnet.a"]}),
+                &["idle_timeout"],
+            ),
+            resource(
+                "module.b.aws_lb.this",
+                serde_json::json!({"name": "m"}),
+                serde_json::json!({}),
+                &[],
+            ),
+        ]
+        .into_iter()
+        .map(|r| (r.address.clone(), r))
+        .collect();
+        let want: BTreeSet<(String, String)> = [("aws_lb", "name"), ("aws_lb", "subnets")]
+            .into_iter()
+            .map(|(t, a)| (t.to_string(), a.to_string()))
+            .collect();
+        assert_eq!(pairs(&inventory), want);
     }
 
     #[test]
