@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::terraform::{provider_aliases, read_dir_sorted};
+use super::terraform::{go_runtime, provider_aliases, read_dir_sorted};
 
 /// The environment variable Terraform reads the attached providers from.
 pub const REATTACH_VAR: &str = "TF_REATTACH_PROVIDERS";
@@ -66,6 +66,7 @@ impl SharedProvider {
         for var in LOG_VARS {
             child.env(var, "OFF");
         }
+        go_runtime(&mut child);
         let mut child = child
             .env_remove("TF_LOG_PATH")
             // Configured a second time in one process, the provider fails on a custom CA
