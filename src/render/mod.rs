@@ -320,8 +320,9 @@ fn finish_checked(
     content.push('\n');
     if path.ends_with(".tf") {
         content.push_str(body.trim_start_matches('\n'));
-        content = align::format_hcl(&content);
-        let fault = align::check_structure(&content).err().or_else(|| {
+        let (formatted, checked) = align::format_checked(&content);
+        content = formatted;
+        let fault = checked.err().or_else(|| {
             if !parse {
                 return None;
             }
