@@ -31,7 +31,6 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
 
 use support::apply::{Cycle, Outcome};
 use support::emulator::Python;
@@ -420,11 +419,7 @@ fn run_predictions(scratch: &support::apply::Scratch) -> Result<(), String> {
     let app = PREDICTION_ROOT.split('/').next().unwrap_or_default();
     let text = std::fs::read_to_string(base.path().join("blueprints").join(file))
         .map_err(|e| e.to_string())?;
-    let jobs = std::env::var("TFBLUEPRINT_PREDICTION_JOBS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(2);
+    let jobs = support::pool::jobs_from_env("TFBLUEPRINT_PREDICTION_JOBS", 2);
     // TFBLUEPRINT_PREDICTIONS=name,name plans only those changes (to work on one).
     let only = std::env::var("TFBLUEPRINT_PREDICTIONS").unwrap_or_default();
     let chosen: Vec<&Prediction> = PREDICTIONS
@@ -432,22 +427,10 @@ fn run_predictions(scratch: &support::apply::Scratch) -> Result<(), String> {
         .filter(|p| only.is_empty() || only.split(',').any(|n| n == p.name))
         .collect();
     let count = chosen.len();
-    let queue = Mutex::new(chosen);
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..jobs {
-            s.spawn(|| {
-                loop {
-                    let Some(p) = queue.lock().unwrap().pop() else {
-                        return;
-                    };
-                    let m = measure(scratch, &text, file, &base.path().join("out"), app, p);
-                    results.lock().unwrap().push((p.name, m));
-                }
-            });
-        }
+    let mut results = support::pool::run(chosen, jobs, |p| {
+        let m = measure(scratch, &text, file, &base.path().join("out"), app, p);
+        (p.name, m)
     });
-    let mut results = results.into_inner().unwrap();
     results.sort_by_key(|(name, _)| *name);
     let mut failures = Vec::new();
     let mut total = 0;
@@ -581,12 +564,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
-    let jobs = std::env::var("TFBLUEPRINT_APPLY_JOBS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(4)
-        .min(work.len());
+    let jobs = support::pool::jobs_from_env("TFBLUEPRINT_APPLY_JOBS", 4).min(work.len());
     println!(
         "apply harness: {} environments (with the scenarios and predictions on theirs), {jobs} at a time, terraform {}, moto {}",
         work.len(),
@@ -595,34 +573,21 @@ fn main() -> ExitCode {
     );
 
     let cycle = Cycle::new(&tf, &python);
-    let queue = Mutex::new(work.iter().rev().collect::<Vec<_>>());
-    let outcomes = Mutex::new(Vec::<Outcome>::new());
-    std::thread::scope(|s| {
-        for _ in 0..jobs {
-            s.spawn(|| {
-                loop {
-                    let Some(t) = queue.lock().unwrap().pop() else {
-                        return;
-                    };
-                    let day2 = |scratch: &support::apply::Scratch| t.day2(scratch);
-                    let mut outcome = cycle.run(
-                        &t.app_dir,
-                        &t.env,
-                        t.check_forcing,
-                        (!t.extras.is_empty()).then_some(&day2 as &support::apply::Day2),
-                    );
-                    outcome.label = t.label();
-                    println!("  {}", outcome.line());
-                    if !outcome.ok() {
-                        println!("    {}", outcome.failure.replace('\n', "\n    "));
-                    }
-                    outcomes.lock().unwrap().push(outcome);
-                }
-            });
+    let mut outcomes = support::pool::run(work.iter().collect(), jobs, |t| {
+        let day2 = |scratch: &support::apply::Scratch| t.day2(scratch);
+        let mut outcome = cycle.run(
+            &t.app_dir,
+            &t.env,
+            t.check_forcing,
+            (!t.extras.is_empty()).then_some(&day2 as &support::apply::Day2),
+        );
+        outcome.label = t.label();
+        println!("  {}", outcome.line());
+        if !outcome.ok() {
+            println!("    {}", outcome.failure.replace('\n', "\n    "));
         }
+        outcome
     });
-
-    let mut outcomes = outcomes.into_inner().unwrap();
     outcomes.sort_by(|a, b| a.label.cmp(&b.label));
     let failed: Vec<&Outcome> = outcomes
         .iter()

@@ -52,29 +52,18 @@ fn address(resource: &Value, instance: &Value) -> String {
 }
 
 /// Gives the value at `path` (object keys; a nested block list is entered at its first element)
-/// a different value of the same kind, and returns the value it had; None when the path does
-/// not lead to a scalar or a list of scalars (a synthetic attribute of the inventory, a JSON
-/// document, an empty block).
-pub fn perturb(v: &mut Value, path: &[&str]) -> Option<Value> {
+/// a different value of the same kind, and returns the value it had and the one it has now;
+/// None when the path does not lead to a scalar or a list of scalars (a synthetic attribute of
+/// the inventory, a JSON document, an empty block).
+pub fn perturb(v: &mut Value, path: &[&str]) -> Option<(Value, Value)> {
     let Some((head, rest)) = path.split_first() else {
         let before = v.clone();
-        return perturb_leaf(v).then_some(before);
+        return perturb_leaf(v).then(|| (before, v.clone()));
     };
     let child = v.as_object_mut()?.get_mut(*head)?;
     match child {
         Value::Array(items) if !rest.is_empty() => perturb(items.first_mut()?, rest),
         _ => perturb(child, rest),
-    }
-}
-
-/// Reads the value at `path` as [`perturb`] walks it.
-fn value_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v Value> {
-    let Some((head, rest)) = path.split_first() else {
-        return Some(v);
-    };
-    match v.get(*head)? {
-        Value::Array(items) if !rest.is_empty() => value_at(items.first()?, rest),
-        child => value_at(child, rest),
     }
 }
 
@@ -179,10 +168,7 @@ pub fn perturb_state(
             };
             for path in candidates(r) {
                 let parts: Vec<&str> = path.split('.').collect();
-                if let Some(applied) = perturb(&mut instance["attributes"], &parts) {
-                    let perturbed = value_at(&instance["attributes"], &parts)
-                        .cloned()
-                        .unwrap_or_default();
+                if let Some((applied, perturbed)) = perturb(&mut instance["attributes"], &parts) {
                     changed.push(Perturbed {
                         address: address.clone(),
                         path,
@@ -296,18 +282,19 @@ mod tests {
 
     #[test]
     fn perturbs_scalars_nested_blocks_and_lists_not_documents() {
-        let mut v = serde_json::json!({
+        use serde_json::json;
+        let mut v = json!({
             "name": "a", "port": 80, "internal": false, "subnets": ["s1"],
             "health_check": [{"path": "/"}], "policy": "{\"x\":1}", "tags": {"k": "v"},
             "empty": [], "condition": [{"host_header": [{"values": ["a"]}], "path_pattern": []}]
         });
-        assert_eq!(perturb(&mut v, &["name"]), Some(serde_json::json!("a")));
-        assert_eq!(perturb(&mut v, &["port"]), Some(serde_json::json!(80)));
+        assert_eq!(perturb(&mut v, &["name"]), Some((json!("a"), json!("a-x"))));
+        assert_eq!(perturb(&mut v, &["port"]), Some((json!(80), json!(81))));
         assert!(perturb(&mut v, &["internal"]).is_some());
         assert!(perturb(&mut v, &["subnets"]).is_some());
         assert_eq!(
             perturb(&mut v, &["health_check", "path"]),
-            Some(serde_json::json!("/"))
+            Some((json!("/"), json!("/-x")))
         );
         for path in [
             &["policy", "x"][..],

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod emulator;
 pub mod forcing;
+pub mod pool;
 pub mod provider;
 pub mod reattach;
 pub mod terraform;

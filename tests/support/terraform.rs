@@ -31,7 +31,6 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use super::reattach::{REATTACH_VAR, SharedProvider};
@@ -294,49 +293,36 @@ impl Terraform {
             );
         }
 
-        let results: Mutex<BTreeMap<String, Result<Plan, String>>> = Mutex::new(BTreeMap::new());
+        let mut results: BTreeMap<String, Result<Plan, String>> = BTreeMap::new();
         let mut ready = Vec::new();
         for env in &envs {
             match ctx.init_root(&app.join("envs").join(env), &format!("envs/{env}")) {
                 Ok(()) => ready.push(env.clone()),
                 Err(e) => {
-                    results.lock().unwrap().insert(env.clone(), Err(e));
+                    results.insert(env.clone(), Err(e));
                 }
             }
         }
-        // Popped from the end: reverse so roots start in name order.
-        ready.reverse();
-        let workers = MAX_PARALLEL_ROOTS.min(ready.len());
-        let queue = Mutex::new(ready);
-        // Stop starting roots after the first failure: its report is what matters.
-        let failed = AtomicBool::new(!results.lock().unwrap().is_empty());
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(|| {
-                    loop {
-                        if failed.load(Ordering::SeqCst) {
-                            return;
-                        }
-                        let Some(env) = queue.lock().unwrap().pop() else {
-                            return;
-                        };
-                        let root = app.join("envs").join(&env);
-                        let result = {
-                            let _slot = Slot::acquire();
-                            ctx.check_root(&root, &format!("envs/{env}"))
-                        };
-                        if result.is_err() {
-                            failed.store(true, Ordering::SeqCst);
-                        }
-                        results.lock().unwrap().insert(env, result);
-                    }
-                });
-            }
-        });
+        // Roots start in name order, at most MAX_PARALLEL_ROOTS in the process; none starts
+        // after the first failure: its report is what matters.
+        if results.is_empty() {
+            let checked = super::pool::run_until(
+                ready,
+                MAX_PARALLEL_ROOTS,
+                |(_, result): &(String, Result<Plan, String>)| result.is_err(),
+                |env| {
+                    let root = app.join("envs").join(&env);
+                    let _slot = Slot::acquire();
+                    let result = ctx.check_root(&root, &format!("envs/{env}"));
+                    (env, result)
+                },
+            );
+            results.extend(checked);
+        }
 
         let mut report = AppReport::default();
         let mut errors = String::new();
-        for (env, result) in results.into_inner().unwrap() {
+        for (env, result) in results {
             match result {
                 Ok(plan) => {
                     report.envs.insert(env, plan);
