@@ -6,7 +6,7 @@
 //! link.
 
 use anyhow::{Context, Result, anyhow, bail};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
 use std::fs;
 use std::io;
@@ -205,20 +205,24 @@ impl Dir {
     }
 
     /// Creates the file `name` afresh (`O_CREAT|O_EXCL|O_NOFOLLOW`): whatever stood under that
-    /// name, a stale file or a link, is removed first and never followed.
+    /// name, a stale file or a link, is removed and never followed, and the create is tried
+    /// once more.
     pub fn create_new(&self, name: &str) -> Result<fs::File> {
-        match self.unlink(name) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(self.refuse(name, "file", e)),
-        }
-        let fd = self
-            .openat(
-                name,
-                libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
-            )
-            .map_err(|e| self.refuse(name, "file", e))?;
-        Ok(fs::File::from(fd))
+        let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW;
+        let fd = match self.openat(name, flags) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                match self.unlink(name) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(self.refuse(name, "file", e)),
+                }
+                self.openat(name, flags)
+            }
+            opened => opened,
+        };
+        Ok(fs::File::from(
+            fd.map_err(|e| self.refuse(name, "file", e))?,
+        ))
     }
 
     /// Renames `from` to `to`, both in this folder. A link at `to` is replaced, not followed.
@@ -285,6 +289,9 @@ impl Dir {
 pub struct Tree {
     root: Arc<Dir>,
     cache: HashMap<String, Arc<Dir>>,
+    /// Folders found missing by a lookup that creates nothing, so that the files of a new app
+    /// folder are not each looked for again.
+    missing: HashSet<String>,
 }
 
 const CACHED: usize = 48;
@@ -311,6 +318,7 @@ impl Tree {
         Tree {
             root: Arc::new(root),
             cache: HashMap::new(),
+            missing: HashSet::new(),
         }
     }
 
@@ -331,6 +339,15 @@ impl Tree {
         }
         if let Some(d) = self.cache.get(rel) {
             return Ok(Some(d.clone()));
+        }
+        if create.is_none()
+            && rel
+                .match_indices('/')
+                .map(|(i, _)| &rel[..i])
+                .chain([rel])
+                .any(|p| self.missing.contains(p))
+        {
+            return Ok(None);
         }
         // The deepest folder on the way that is open already.
         let mut cur = self.root.clone();
@@ -353,9 +370,16 @@ impl Tree {
             {
                 note(prefix)?;
                 cur.mkdir(name)?;
+                self.missing.clear();
                 d = cur.sub(name)?;
             }
-            let Some(d) = d else { return Ok(None) };
+            let Some(d) = d else {
+                if self.missing.len() >= CACHED {
+                    self.missing.clear();
+                }
+                self.missing.insert(prefix.to_string());
+                return Ok(None);
+            };
             let d = Arc::new(d);
             if self.cache.len() >= CACHED {
                 self.cache.clear();
@@ -379,5 +403,6 @@ impl Tree {
     /// Forgets the handles (after folders were removed).
     pub fn forget(&mut self) {
         self.cache.clear();
+        self.missing.clear();
     }
 }

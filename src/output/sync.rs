@@ -81,6 +81,9 @@ pub struct SyncPlan {
     pub foreign: Vec<String>,
     /// Manifests to write.
     pub manifests: Vec<ManifestWrite>,
+    /// The SHA-256 of a file to write (relative path) as its new manifest records it, so that
+    /// staging does not hash its content again.
+    pub digests: HashMap<String, String>,
     /// A pruned app: its manifest (relative path) and the manifest's SHA-256, removed last.
     pub prune: Option<(String, String)>,
     /// Once the contents are dropped: the number of files created, updated and removed.
@@ -159,14 +162,23 @@ pub fn plan(out: &Path, app: &AppOutput) -> Result<SyncPlan> {
     for (rel, content) in &app.files {
         safe_relative(rel)?;
         let full_rel = format!("{}/{rel}", app.app);
+        let write = |plan: &mut SyncPlan, change: FileChange| {
+            if let Some(digest) = app.manifest.files.get(rel) {
+                plan.digests.insert(change.path.clone(), digest.clone());
+            }
+            plan.changes.push(change);
+        };
         match disk.read(&full_rel)? {
-            None => plan.changes.push(FileChange {
-                path: full_rel,
-                action: Action::Create,
-                old: None,
-                new: Some(content.clone()),
-                edited: false,
-            }),
+            None => write(
+                &mut plan,
+                FileChange {
+                    path: full_rel,
+                    action: Action::Create,
+                    old: None,
+                    new: Some(content.clone()),
+                    edited: false,
+                },
+            ),
             Some(disk) if &disk == content => {}
             Some(disk) => {
                 let recorded = old_files.get(rel);
@@ -175,13 +187,16 @@ pub fn plan(out: &Path, app: &AppOutput) -> Result<SyncPlan> {
                     continue;
                 }
                 let edited = recorded.is_none_or(|d| *d != sha256(disk.as_bytes()));
-                plan.changes.push(FileChange {
-                    path: full_rel,
-                    action: Action::Update,
-                    old: Some(disk),
-                    new: Some(content.clone()),
-                    edited,
-                });
+                write(
+                    &mut plan,
+                    FileChange {
+                        path: full_rel,
+                        action: Action::Update,
+                        old: Some(disk),
+                        new: Some(content.clone()),
+                        edited,
+                    },
+                );
             }
         }
     }
@@ -451,17 +466,15 @@ impl Staging {
     /// Stages the new contents of `plan` (step 1), the files on up to `threads` threads.
     /// On an error the files this call staged are removed again.
     pub fn stage(&self, plan: &SyncPlan, threads: usize) -> Result<()> {
-        // (path relative to `out`, content, SHA-256 of the target as planned)
-        let writes: Vec<(&str, &str, Option<String>)> = plan
+        let writes: Vec<StagedFile> = plan
             .changes
             .iter()
             .filter_map(|c| {
-                c.new.as_deref().map(|n| {
-                    (
-                        c.path.as_str(),
-                        n,
-                        c.old.as_deref().map(|o| sha256(o.as_bytes())),
-                    )
+                c.new.as_deref().map(|n| StagedFile {
+                    rel: c.path.as_str(),
+                    content: n,
+                    sha256: plan.digests.get(&c.path).cloned(),
+                    was: c.old.as_deref().map(|o| sha256(o.as_bytes())),
                 })
             })
             .collect();
@@ -469,7 +482,7 @@ impl Staging {
             .ok_or_else(|| anyhow!("{} vanished during the run", self.out.display()))?;
         let dirs: BTreeSet<&str> = writes
             .iter()
-            .map(|(rel, _, _)| split(rel).0)
+            .map(|w| split(w.rel).0)
             .chain(plan.manifests.iter().map(|m| split(&m.path).0))
             .collect();
         for dir in dirs {
@@ -480,7 +493,7 @@ impl Staging {
             };
             tree.dir(dir, Some(&mut note))?;
         }
-        let parts: Vec<&[(&str, &str, Option<String>)]> = writes
+        let parts: Vec<&[StagedFile]> = writes
             .chunks(writes.len().div_ceil(threads.max(1)).max(1))
             .collect();
         let mut entries = Vec::new();
@@ -616,13 +629,25 @@ fn write_temp(dir: &Dir, name: &str, content: &str) -> Result<()> {
     written.with_context(|| format!("writing {}", dir.path().join(&tmp).display()))
 }
 
-/// Writes each (path, content, planned digest) to its temporary file, in folders that exist.
-/// On an error the files it wrote are removed again.
-fn stage_files(out: &Path, writes: &[(&str, &str, Option<String>)]) -> Result<Vec<Entry>> {
+/// A file to stage.
+struct StagedFile<'a> {
+    /// Path relative to the output folder.
+    rel: &'a str,
+    content: &'a str,
+    /// The content's SHA-256 when known already.
+    sha256: Option<String>,
+    /// The SHA-256 of the target as planned (`None`: it does not exist).
+    was: Option<String>,
+}
+
+/// Writes each file to its temporary name, in folders that exist. On an error the files it
+/// wrote are removed again.
+fn stage_files(out: &Path, writes: &[StagedFile]) -> Result<Vec<Entry>> {
     let mut tree =
         Tree::open(out)?.ok_or_else(|| anyhow!("{} vanished during the run", out.display()))?;
     let mut entries = Vec::with_capacity(writes.len());
-    for (rel, content, was) in writes {
+    for w in writes {
+        let (rel, content) = (w.rel, w.content);
         let (dir, name) = split(rel);
         let written = tree
             .dir(dir, None)
@@ -635,8 +660,11 @@ fn stage_files(out: &Path, writes: &[(&str, &str, Option<String>)]) -> Result<Ve
         }
         entries.push(Entry::Rename {
             target: rel.to_string(),
-            sha256: sha256(content.as_bytes()),
-            was: was.clone(),
+            sha256: w
+                .sha256
+                .clone()
+                .unwrap_or_else(|| sha256(content.as_bytes())),
+            was: w.was.clone(),
         });
     }
     Ok(entries)

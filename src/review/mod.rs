@@ -488,7 +488,9 @@ pub fn review_app(app: &AppOutput, files: &[FileChange]) -> anyhow::Result<Vec<E
                 None => Ok(BTreeMap::new()),
             }
         };
-        let (resources, ignored) = if unknown.is_some() {
+        // Two equal inventories classify to nothing: an unchanged root is not parsed.
+        let (resources, ignored) = if unknown.is_some() || old_text == new_text.map(String::as_str)
+        {
             (Vec::new(), Vec::new())
         } else {
             let old = parse(old_text)?;
