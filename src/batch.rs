@@ -196,6 +196,7 @@ pub fn stage(
         count(sync::Action::Delete),
     ]);
     plan.changes.retain(|c| c.edited);
+    plan.digests = Default::default();
     for c in &mut plan.changes {
         c.old = None;
         c.new = None;
