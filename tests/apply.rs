@@ -286,6 +286,13 @@ const PREDICTIONS: &[Prediction] = &[
         )],
     },
     Prediction {
+        name: "health-check-timings",
+        edits: &[(
+            "    health_check  = \"/healthz\"\n",
+            "    health_check {\n      path     = \"/healthz\"\n      matcher  = \"200\"\n      interval = 10\n      timeout  = 4\n    }\n",
+        )],
+    },
+    Prediction {
         name: "autoscaled-desired-count",
         edits: &[(
             "desired_count = 1\n      autoscaling {",

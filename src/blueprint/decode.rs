@@ -162,7 +162,6 @@ pub fn decode_tainted(
             cpu: 256,
             memory: 512,
             desired_count: 1,
-            health_check: "/".into(),
             ..Service::default()
         };
         {
@@ -636,15 +635,7 @@ fn service(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
         s.cpu_pos = p;
     }
     r.set_int("desired_count", 0, 1000, &mut s.desired_count, d);
-    if let Some((path, p)) = r.string("health_check", d) {
-        if !path.starts_with('/') {
-            d.error(
-                p,
-                format!("`health_check` must be an HTTP path starting with \"/\", not \"{path}\""),
-            );
-        }
-        s.health_check = path;
-    }
+    super::operations::health_check(r, &mut s.health_check, d);
     if let Some((items, _)) = r.string_list("uses", d) {
         s.uses = items
             .into_iter()

@@ -93,6 +93,97 @@ pub fn service_ops(r: &mut Reader, s: &mut Service, d: &mut Diagnostics) {
     }
 }
 
+/// `health_check` of a service or server: the path the load balancer checks
+/// (`health_check = "/health"`), or a `health_check { ... }` block that also sets the codes
+/// and timings of the check (each within what an Application Load Balancer accepts).
+pub fn health_check(r: &mut Reader, target: &mut HealthCheck, d: &mut Diagnostics) {
+    let block = r.single("health_check", d);
+    let path_only = r.string("health_check", d);
+    if let (Some(b), Some(_)) = (block, &path_only) {
+        d.error(
+            b.pos,
+            format!(
+                "{} sets `health_check` twice, as a path and as a block; use one form (the block takes the path as `path`)",
+                r.what()
+            ),
+        );
+    }
+    if let Some((path, p)) = path_only {
+        if health_path(&path, p, d) {
+            target.path = path;
+        }
+        return;
+    }
+    let Some(b) = block else { return };
+    let mut hr = Reader::new(b, "health_check", d);
+    if let Some((path, p)) = hr.string("path", d)
+        && health_path(&path, p, d)
+    {
+        target.path = path;
+    }
+    if let Some((m, p)) = hr.string("matcher", d) {
+        if valid_matcher(&m) {
+            target.matcher = m;
+        } else {
+            d.error(
+                p,
+                format!(
+                    "`matcher` must be HTTP codes from 200 to 499: one (\"200\"), several (\"200,202\") or a range (\"200-299\"), not \"{}\"",
+                    crate::diag::escape(&m)
+                ),
+            );
+        }
+    }
+    let interval = hr.set_int("interval", 5, 300, &mut target.interval, d);
+    let timeout = hr.set_int("timeout", 2, 120, &mut target.timeout, d);
+    hr.set_int("healthy_threshold", 2, 10, &mut target.healthy_threshold, d);
+    hr.set_int(
+        "unhealthy_threshold",
+        2,
+        10,
+        &mut target.unhealthy_threshold,
+        d,
+    );
+    if target.timeout >= target.interval {
+        d.error(
+            timeout.or(interval).unwrap_or(b.pos),
+            format!(
+                "health_check `timeout` ({} s) must be below its `interval` ({} s): the load balancer starts the next check before the last one could time out",
+                target.timeout, target.interval
+            ),
+        );
+    }
+    hr.finish(d);
+}
+
+/// Whether `path` is an HTTP path (reported where it is not).
+fn health_path(path: &str, p: Pos, d: &mut Diagnostics) -> bool {
+    let ok = path.starts_with('/') && path.len() <= 1024 && !path.chars().any(char::is_whitespace);
+    if !ok {
+        d.error(
+            p,
+            format!(
+                "`health_check` must be an HTTP path starting with \"/\" (at most 1024 characters, no spaces), not \"{}\"",
+                crate::diag::escape(path)
+            ),
+        );
+    }
+    ok
+}
+
+/// `"200"`, `"200,202"` or `"200-299"`: codes from 200 to 499, a range from low to high.
+fn valid_matcher(m: &str) -> bool {
+    let code = |c: &str| {
+        c.len() == 3
+            && c.bytes().all(|b| b.is_ascii_digit())
+            && (200..=499).contains(&c.parse::<u16>().unwrap_or(0))
+    };
+    match m.split_once('-') {
+        Some((lo, hi)) => code(lo) && code(hi) && lo < hi,
+        None => m.split(',').all(code),
+    }
+}
+
 /// `egress { ports cidrs description }` of a service or server.
 pub fn egress(r: &mut Reader, d: &mut Diagnostics) -> Egress {
     let mut e = Egress {
@@ -621,7 +712,6 @@ pub fn servers(
             instance_type: "t3.medium".into(),
             subnets: "private".into(),
             volume_size: 30,
-            health_check: "/".into(),
             ..Server::default()
         };
         let mut sr = Reader::new(b, format!("server \"{name}\""), d);
@@ -632,17 +722,7 @@ pub fn servers(
             s.port_pos = n.pos;
             s.port = super::reader::as_int(n, "port", 1, 65535, d).map(|p| p as u16);
         }
-        if let Some((path, p)) = sr.string("health_check", d) {
-            if !path.starts_with('/') {
-                d.error(
-                    p,
-                    format!(
-                        "`health_check` must be an HTTP path starting with \"/\", not \"{path}\""
-                    ),
-                );
-            }
-            s.health_check = path;
-        }
+        health_check(&mut sr, &mut s.health_check, d);
         if let Some((v, p)) = sr.string("user_data", d) {
             if v.len() > 16 * 1024 {
                 d.error(
@@ -906,5 +986,101 @@ pub fn check_server_target(app: &App, r: &Ref, d: &mut Diagnostics) {
                 s.name
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const APP: &str = r#"
+app "shop" {
+  region = "eu-west-1"
+  network {
+    cidr = "10.10.0.0/16"
+    azs  = ["eu-west-1a", "eu-west-1b"]
+  }
+  load_balancer "public" {
+    certificate = "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
+    listener "https" {
+      port     = 443
+      protocol = "HTTPS"
+      default  = "service.web"
+    }
+  }
+  service "web" {
+    image = "nginx:1.27"
+    port  = 80
+    HEALTH
+  }
+  server "ci" {
+    image        = "ami-0123456789abcdef0"
+    port         = 8080
+    health_check = "/login"
+    route {
+      load_balancer = "public"
+      listener      = "https"
+      hosts         = ["ci.example.org"]
+    }
+  }
+}
+"#;
+
+    fn web(health: &str) -> HealthCheck {
+        let src = APP.replace("HEALTH", health);
+        let bp = crate::blueprint::load_str(&src, "shop.hcl").expect("valid");
+        bp.app.services[0].health_check.clone()
+    }
+
+    #[test]
+    fn a_health_check_is_a_path_or_a_block_with_the_timings() {
+        assert_eq!(web(""), HealthCheck::default());
+        assert_eq!(
+            web(r#"health_check = "/healthz""#),
+            HealthCheck {
+                path: "/healthz".into(),
+                ..HealthCheck::default()
+            }
+        );
+        let block = "health_check {\n path = \"/up\"\n matcher = \"200,301\"\n interval = 10\n timeout = 4\n healthy_threshold = 2\n unhealthy_threshold = 5\n }";
+        assert_eq!(
+            web(block),
+            HealthCheck {
+                path: "/up".into(),
+                matcher: "200,301".into(),
+                interval: 10,
+                timeout: 4,
+                healthy_threshold: 2,
+                unhealthy_threshold: 5,
+            }
+        );
+        // A block without a path checks "/".
+        assert_eq!(web("health_check {\n interval = 60\n }").path, "/");
+        let bp = crate::blueprint::load_str(&APP.replace("HEALTH", ""), "shop.hcl").unwrap();
+        assert_eq!(bp.app.servers[0].health_check.path, "/login");
+    }
+
+    #[test]
+    fn matchers_are_codes_a_load_balancer_checks() {
+        for ok in ["200", "200,202", "200-299", "200-499", "301", "200,204,301"] {
+            assert!(valid_matcher(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "2xx",
+            "199",
+            "500",
+            "200-600",
+            "299-200",
+            "200-200",
+            "200,",
+            "0200",
+            "200-",
+            "-",
+            "200 ,202",
+            "200-299,301",
+        ] {
+            assert!(!valid_matcher(bad), "{bad}");
+        }
     }
 }

@@ -200,7 +200,7 @@ pub struct Service {
     pub cpu_pos: Pos,
     pub memory: u32,
     pub desired_count: u32,
-    pub health_check: String,
+    pub health_check: HealthCheck,
     pub uses: Vec<Ref>,
     pub discovery: bool,
     pub exec: bool,
@@ -228,6 +228,37 @@ pub struct ServiceOps {
     /// Days CloudWatch Logs keeps the service's logs; `None` takes the app's default.
     pub log_retention: Option<(u32, Pos)>,
     pub egress: Vec<Egress>,
+}
+
+/// The load balancer's health check of a service's or server's targets: `health_check = "/path"`
+/// or a `health_check { ... }` block.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HealthCheck {
+    /// The HTTP path requested.
+    pub path: String,
+    /// The HTTP codes of a healthy answer: `"200"`, `"200,202"` or `"200-399"`.
+    pub matcher: String,
+    /// Seconds between checks.
+    pub interval: u32,
+    /// Seconds without an answer that fail a check.
+    pub timeout: u32,
+    /// Checks in a row that make an unhealthy target healthy.
+    pub healthy_threshold: u32,
+    /// Checks in a row that make a healthy target unhealthy.
+    pub unhealthy_threshold: u32,
+}
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck {
+            path: "/".into(),
+            matcher: "200-399".into(),
+            interval: 30,
+            timeout: 5,
+            healthy_threshold: 3,
+            unhealthy_threshold: 3,
+        }
+    }
 }
 
 /// `deployment { min_healthy_percent max_percent grace_period }` of a service.
@@ -498,7 +529,7 @@ pub struct Server {
     pub volume_size: u32,
     pub port: Option<u16>,
     pub port_pos: Pos,
-    pub health_check: String,
+    pub health_check: HealthCheck,
     pub user_data: Option<String>,
     pub uses: Vec<Ref>,
     pub routes: Vec<Route>,

@@ -668,7 +668,7 @@ impl ModuleBuilder for Alb {
                         "port": s.port(),
                         "protocol": TARGET_PROTOCOL,
                         "target_type": target_type(app),
-                        "health_check_path": s.health_check,
+                        "health_check": s.health_check,
                         "deregistration_delay": 30,
                     }),
                 );
@@ -684,7 +684,7 @@ impl ModuleBuilder for Alb {
                         "port": s.port,
                         "protocol": TARGET_PROTOCOL,
                         "target_type": "instance",
-                        "health_check_path": s.health_check,
+                        "health_check": s.health_check,
                         "deregistration_delay": 30,
                     }),
                 );

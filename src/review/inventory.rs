@@ -715,7 +715,27 @@ fn alb(shape: &Value, v: &Vars, inv: &mut Inv) {
                 ("name", tg_names[key.as_str()].clone()),
                 ("port", tg["port"].clone()),
                 ("target_type", tg["target_type"].clone()),
-                ("health_check.path", tg["health_check_path"].clone()),
+                ("health_check.path", tg["health_check"]["path"].clone()),
+                (
+                    "health_check.matcher",
+                    tg["health_check"]["matcher"].clone(),
+                ),
+                (
+                    "health_check.interval",
+                    tg["health_check"]["interval"].clone(),
+                ),
+                (
+                    "health_check.timeout",
+                    tg["health_check"]["timeout"].clone(),
+                ),
+                (
+                    "health_check.healthy_threshold",
+                    tg["health_check"]["healthy_threshold"].clone(),
+                ),
+                (
+                    "health_check.unhealthy_threshold",
+                    tg["health_check"]["unhealthy_threshold"].clone(),
+                ),
                 ("deregistration_delay", tg["deregistration_delay"].clone()),
             ],
         )
@@ -1952,6 +1972,20 @@ fn connection_secret_sources(conn: &Value) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The value a tracked argument had in all output of the tfblueprint versions that did not track
+/// it yet (it was fixed then), so that an older inventory without it compares as that value and
+/// not as a change from nothing.
+pub fn untracked_value(resource_type: &str, attribute: &str) -> Option<Value> {
+    Some(match (resource_type, attribute) {
+        ("aws_lb_target_group", "health_check.matcher") => json!("200-399"),
+        ("aws_lb_target_group", "health_check.interval") => json!(30),
+        ("aws_lb_target_group", "health_check.timeout") => json!(5),
+        ("aws_lb_target_group", "health_check.healthy_threshold") => json!(3),
+        ("aws_lb_target_group", "health_check.unhealthy_threshold") => json!(3),
+        _ => return None,
+    })
 }
 
 /// Arguments that force a new resource (ForceNew in the AWS provider 5.100), for the resource

@@ -126,7 +126,12 @@ fn attribute_changes(ty: &str, old: &Resource, new: &Resource) -> Vec<AttributeC
         .into_iter()
         .filter(|a| !new.ignored.contains(a))
         .filter_map(|a| {
-            let before = old.attributes.get(a).cloned().unwrap_or(Value::Null);
+            let before = old
+                .attributes
+                .get(a)
+                .cloned()
+                .or_else(|| inventory::untracked_value(ty, a))
+                .unwrap_or(Value::Null);
             let after = new.attributes.get(a).cloned().unwrap_or(Value::Null);
             (before != after).then(|| AttributeChange {
                 forces_replacement: change_forces_new(ty, a, &before, &after),
@@ -653,6 +658,45 @@ mod tests {
 
     fn inv(rs: Vec<Resource>) -> BTreeMap<String, Resource> {
         rs.into_iter().map(|r| (r.address.clone(), r)).collect()
+    }
+
+    #[test]
+    fn an_argument_an_older_inventory_did_not_track_compares_as_its_former_fixed_value() {
+        let tg = "module.alb.aws_lb_target_group.this[\"api.public\"]";
+        // Written before the health check's timings were tracked (they were fixed then).
+        let old = inv(vec![res(tg, &[("health_check.path", json!("/"))])]);
+        let same = inv(vec![res(
+            tg,
+            &[
+                ("health_check.path", json!("/")),
+                ("health_check.interval", json!(30)),
+                ("health_check.matcher", json!("200-399")),
+            ],
+        )]);
+        assert!(classify(&old, &same).is_empty());
+        let faster = inv(vec![res(
+            tg,
+            &[
+                ("health_check.path", json!("/")),
+                ("health_check.interval", json!(10)),
+                ("health_check.matcher", json!("200-399")),
+            ],
+        )]);
+        let got = classify(&old, &faster);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert_eq!(got[0].action, ResourceAction::Update);
+        assert_eq!(got[0].changes.len(), 1);
+        let c = &got[0].changes[0];
+        assert_eq!(
+            (c.attribute.as_str(), &c.before, &c.after),
+            ("health_check.interval", &json!(30), &json!(10))
+        );
+        // An argument with no former value is still a change from nothing.
+        let tagged = inv(vec![res(
+            tg,
+            &[("health_check.path", json!("/")), ("name", json!("tg"))],
+        )]);
+        assert_eq!(classify(&old, &tagged).len(), 1);
     }
 
     #[test]

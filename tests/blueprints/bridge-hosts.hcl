@@ -40,9 +40,18 @@ app "bridge-hosts" {
     cpu           = 512
     memory        = 1024
     desired_count = 2
-    health_check  = "/ghost/api/admin/site/"
     environment = {
       url = "https://blog.example.org"
+    }
+    # Ghost answers its admin API with a redirect while it sets itself up: healthy on 200 or
+    # 301, checked every 15 s, out of rotation after two failures.
+    health_check {
+      path                = "/ghost/api/admin/site/"
+      matcher             = "200,301"
+      interval            = 15
+      timeout             = 6
+      healthy_threshold   = 2
+      unhealthy_threshold = 2
     }
 
     route {
@@ -120,7 +129,12 @@ app "bridge-hosts" {
     image         = "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
     volume_size   = 40
     port          = 8080
-    health_check  = "/login"
+    # Jenkins takes its time to start: a slower check with a longer timeout.
+    health_check {
+      path     = "/login"
+      interval = 60
+      timeout  = 20
+    }
 
     route {
       load_balancer = "public"

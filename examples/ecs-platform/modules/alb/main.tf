@@ -49,30 +49,51 @@ locals {
   # Target groups, one per routed service and load balancer, keyed "<service>.<load_balancer>".
   target_groups = {
     "orders.public" = {
-      service              = "orders"
-      load_balancer        = "public"
-      port                 = 8080
-      protocol             = "HTTP"
-      target_type          = "instance"
-      health_check_path    = "/health"
+      service       = "orders"
+      load_balancer = "public"
+      port          = 8080
+      protocol      = "HTTP"
+      target_type   = "instance"
+      health_check = {
+        path                = "/health"
+        matcher             = "200-399"
+        interval            = 30
+        timeout             = 5
+        healthy_threshold   = 3
+        unhealthy_threshold = 3
+      }
       deregistration_delay = 30
     }
     "catalog.public" = {
-      service              = "catalog"
-      load_balancer        = "public"
-      port                 = 8080
-      protocol             = "HTTP"
-      target_type          = "instance"
-      health_check_path    = "/health"
+      service       = "catalog"
+      load_balancer = "public"
+      port          = 8080
+      protocol      = "HTTP"
+      target_type   = "instance"
+      health_check = {
+        path                = "/health"
+        matcher             = "200-399"
+        interval            = 30
+        timeout             = 5
+        healthy_threshold   = 3
+        unhealthy_threshold = 3
+      }
       deregistration_delay = 30
     }
     "basket.public" = {
-      service              = "basket"
-      load_balancer        = "public"
-      port                 = 8080
-      protocol             = "HTTP"
-      target_type          = "instance"
-      health_check_path    = "/health"
+      service       = "basket"
+      load_balancer = "public"
+      port          = 8080
+      protocol      = "HTTP"
+      target_type   = "instance"
+      health_check = {
+        path                = "/health"
+        matcher             = "200-399"
+        interval            = 30
+        timeout             = 5
+        healthy_threshold   = 3
+        unhealthy_threshold = 3
+      }
       deregistration_delay = 30
     }
   }
@@ -120,14 +141,14 @@ resource "aws_lb_target_group" "this" {
 
   health_check {
     enabled             = true
-    path                = each.value.health_check_path
+    path                = each.value.health_check.path
     port                = "traffic-port"
     protocol            = "HTTP"
-    matcher             = "200-399"
-    interval            = 30
-    timeout             = 5
-    healthy_threshold   = 3
-    unhealthy_threshold = 3
+    matcher             = each.value.health_check.matcher
+    interval            = each.value.health_check.interval
+    timeout             = each.value.health_check.timeout
+    healthy_threshold   = each.value.health_check.healthy_threshold
+    unhealthy_threshold = each.value.health_check.unhealthy_threshold
   }
 
   tags = merge(var.tags, { Name = var.target_group_names[each.key] })
